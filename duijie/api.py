@@ -1,0 +1,24 @@
+"""The REST API: one NinjaAPI, one router per app. OpenAPI at /api/openapi.json, docs at /api/docs."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from duijie.accounts.api import router as accounts_router
+from duijie.core.api import AUTH_OPTIONAL, install_error_handlers
+from duijie.taxonomy.api import router as taxonomy_router
+
+api = NinjaAPI(
+    title="Duijie API",
+    version="1",
+    description=(
+        "Duijie technology-transfer platform. Authenticate with a personal API token "
+        "(`Authorization: Bearer dj_...`, created on your profile page) or the browser session. "
+        "Errors: `{code, message, fields}`. Lists: `{items, count, page, page_size, pages}`."
+    ),
+    auth=AUTH_OPTIONAL,
+    urls_namespace="api",
+)
+install_error_handlers(api)
+api.add_router("/", accounts_router)
+api.add_router("/taxonomy/", taxonomy_router)

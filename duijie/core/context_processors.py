@@ -1,0 +1,36 @@
+"""Navigation per role, computed once per request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from duijie.accounts import policies
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    items: list[tuple[Any, str]] = [
+        (pgettext_lazy("navigation", "Home"), reverse("core:home")),
+        (_("Organisations"), reverse("accounts:organisation_list")),
+        (_("Technology fields"), reverse("taxonomy:field_list")),
+        (_("API"), "/api/docs"),
+    ]
+    operator_items: list[tuple[Any, str]] = []
+    if policies.is_operator(user):
+        operator_items = [
+            (_("Users and roles"), reverse("accounts:user_list")),
+            (_("Audit log"), reverse("core:audit_log")),
+            (_("Back office"), reverse("admin:index")),
+        ]
+    path = request.path
+    return {
+        "nav_items": [(label, url, url != "/" and path.startswith(url) or path == url) for label, url in items],
+        "operator_nav_items": [(label, url, path.startswith(url)) for label, url in operator_items],
+        "platform_name": settings.PLATFORM_NAME,
+    }

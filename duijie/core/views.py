@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from duijie.accounts import policies
+from duijie.accounts.enums import OrganisationType
+from duijie.accounts.selectors import organisations_visible_to
+from duijie.core.enums import AuditAction
+from duijie.core.pagination import paginate, query_without_page
+from duijie.core.selectors import audit_event_list
+from duijie.taxonomy.selectors import top_level_fields
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    counts = dict(
+        organisations_visible_to(request.user).order_by().values_list("kind").annotate(n=Count("id", distinct=True))
+    )
+    org_counts = [(label, counts.get(value, 0)) for value, label in OrganisationType.choices]
+    return render(
+        request,
+        "core/home.html",
+        {"org_counts": org_counts, "org_total": sum(counts.values()), "fields": top_level_fields()},
+    )
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Deployment probe: 200 when the database answers, 503 otherwise."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any database failure means "not ready"
+        return JsonResponse({"status": "error", "database": "unreachable", "detail": type(exc).__name__}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def audit_log(request: HttpRequest) -> HttpResponse:
+    if not policies.can_view_audit_log(request.user):
+        return permission_denied(request)
+    action = request.GET.get("action", "")
+    query = request.GET.get("q", "").strip()
+    page = paginate(request, audit_event_list(user=request.user, action=action, query=query), per_page=50)
+    return render(
+        request,
+        "core/audit_log.html",
+        {"page": page, "actions": AuditAction.choices, "action": action, "q": query,
+         "querystring": query_without_page(request)},
+    )
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No context processors that touch the database: the failure may be the database itself.
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("500.html").render({"request": request}), status=500)

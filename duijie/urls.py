@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from duijie.api import api
+from duijie.core import views as core_views
+
+admin.site.site_header = admin.site.site_title = settings.PLATFORM_NAME
+
+urlpatterns = [
+    path("", include("duijie.core.urls")),
+    path("accounts/", include("duijie.accounts.urls")),
+    path("reference/", include("duijie.taxonomy.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("api/", api.urls),
+    path("backoffice/", admin.site.urls),
+    path("healthz", core_views.healthz, name="healthz"),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler403 = "duijie.core.views.permission_denied"
+handler404 = "duijie.core.views.page_not_found"
+handler500 = "duijie.core.views.server_error"
