@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from csp.decorators import csp_update
 from ninja import NinjaAPI
 
 from duijie.accounts.api import router as accounts_router
@@ -18,6 +19,8 @@ api = NinjaAPI(
     ),
     auth=AUTH_OPTIONAL,
     urls_namespace="api",
+    # Swagger UI sets style attributes from its script; allow those on the docs page only.
+    docs_decorator=csp_update({"style-src-attr": ["'unsafe-inline'"]}),
 )
 install_error_handlers(api)
 api.add_router("/", accounts_router)

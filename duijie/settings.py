@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "ninja",  # serves Swagger UI from its own static files (no CDN)
     "duijie.core",
     "duijie.accounts",
     "duijie.taxonomy",

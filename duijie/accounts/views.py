@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth import views as auth_views
@@ -104,14 +105,14 @@ def profile(request: HttpRequest) -> HttpResponse:
         initial={"full_name": user.full_name, "job_title": user.job_title, "phone": user.phone,
                  "preferred_language": user.preferred_language},
     )
-    if request.method == "POST" and form.is_valid():
-        if call_service(request, services.user_update_profile, form=form, actor=user, user=user, **form.cleaned_data):
-            messages.success(request, _("Your profile has been saved."))
-            response = redirect("accounts:profile")
-            from django.conf import settings
-
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.cleaned_data["preferred_language"], samesite="Lax")
-            return response
+    if request.method == "POST" and form.is_valid() and call_service(
+        request, services.user_update_profile, form=form, actor=user, user=user, **form.cleaned_data
+    ):
+        messages.success(request, _("Your profile has been saved."))
+        response = redirect("accounts:profile")
+        # The interface follows the language just chosen.
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.cleaned_data["preferred_language"], samesite="Lax")
+        return response
     return render(
         request,
         "accounts/profile.html",

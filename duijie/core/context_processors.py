@@ -30,7 +30,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ]
     path = request.path
     return {
-        "nav_items": [(label, url, url != "/" and path.startswith(url) or path == url) for label, url in items],
+        "nav_items": [(label, url, (url != "/" and path.startswith(url)) or path == url) for label, url in items],
         "operator_nav_items": [(label, url, path.startswith(url)) for label, url in operator_items],
         "platform_name": settings.PLATFORM_NAME,
     }

@@ -49,9 +49,9 @@ class MultilingualNameModel(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.label
+
     @property
     def label(self) -> str:
         return pick_label(self, "name")
-
-    def __str__(self) -> str:
-        return self.label

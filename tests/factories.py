@@ -1,0 +1,79 @@
+"""factory_boy factories: plain objects with no surprises. Reference data comes from the migrations."""
+
+from __future__ import annotations
+
+import factory
+from django.utils import timezone
+
+from duijie.accounts.enums import MembershipRole, OrganisationType, PlatformRole
+from duijie.accounts.models import Membership, Organisation, User
+from duijie.accounts.validators import uscc_check_char
+from duijie.taxonomy.models import Region
+
+PASSWORD = "correct-horse-42"
+
+
+def region(code: str) -> Region:
+    return Region.objects.get(code=code)
+
+
+def make_uscc(n: int) -> str:
+    """A valid unified social credit code: registered in Suzhou (320500), serial ``n``."""
+    body = f"91320500{n:09d}"[:17]
+    return body + uscc_check_char(body)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    full_name = factory.Sequence(lambda n: f"User {n}")
+    preferred_language = "zh-hans"
+    email_verified_at = factory.LazyFunction(timezone.now)
+    password = factory.django.Password(PASSWORD)
+
+
+class OperatorFactory(UserFactory):
+    platform_role = PlatformRole.OPERATOR
+    is_staff = True
+
+
+class BrokerFactory(UserFactory):
+    platform_role = PlatformRole.BROKER
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"苏州测试科技有限公司{n}")
+    name_en = factory.Sequence(lambda n: f"Suzhou Test Technology Co. {n}")
+    kind = OrganisationType.ENTERPRISE
+    country = factory.LazyFunction(lambda: region("CN"))
+    region = factory.LazyFunction(lambda: region("CN-320500"))
+    uscc = factory.Sequence(make_uscc)
+
+
+class UKOrganisationFactory(OrganisationFactory):
+    name = factory.Sequence(lambda n: f"Test University {n}")
+    name_en = factory.SelfAttribute("name")
+    kind = OrganisationType.UNIVERSITY
+    country = factory.LazyFunction(lambda: region("GB"))
+    region = factory.LazyFunction(lambda: region("GB-ENG-NW"))
+    uscc = ""
+    registration_number = factory.Sequence(lambda n: f"RC{n:06d}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = MembershipRole.MEMBER
+
+
+class AdminMembershipFactory(MembershipFactory):
+    role = MembershipRole.ADMIN
