@@ -1,0 +1,103 @@
+"""Browser tests: Debian's Chromium driven through Playwright's sync API against ``live_server``.
+
+Playwright's sync API runs an asyncio event loop in this thread, which makes Django refuse
+ORM calls ("You cannot call this from an async context"); the tests only touch the
+database between browser actions, so the check is switched off for this folder.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-sync",
+]
+# Fail fast rather than wait out Playwright's 30 s default.
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class Session:
+    """One browser context and its page, with what the page reported."""
+
+    context: Any
+    page: Any
+    base_url: str
+    requests: list[str] = field(default_factory=list)
+    console: list[tuple[str, str, str]] = field(default_factory=list)  # (type, text, page url)
+    page_errors: list[str] = field(default_factory=list)
+
+    def goto(self, path: str) -> Any:
+        response = self.page.goto(self.base_url + path)
+        assert response is not None and response.ok, f"{path}: {response.status if response else 'no response'}"
+        return response
+
+    def console_errors(self) -> list[tuple[str, str, str]]:
+        return [entry for entry in self.console if entry[0] == "error"]
+
+    def screenshot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def open_browser(browser: Any, live_server: Any) -> Iterator[Callable[..., Session]]:
+    """``open_browser(language="en", viewport=(w, h))``: a fresh context on the live server."""
+    contexts: list[Any] = []
+
+    def make(language: str | None = None, viewport: tuple[int, int] = (1280, 900)) -> Session:
+        context = browser.new_context(
+            viewport={"width": viewport[0], "height": viewport[1]},
+            locale="en-GB" if language == "en" else "zh-CN",
+        )
+        contexts.append(context)
+        context.set_default_timeout(TIMEOUT_MS)
+        if language:
+            from django.conf import settings
+
+            context.add_cookies(
+                [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
+            )
+        page = context.new_page()
+        session = Session(context=context, page=page, base_url=live_server.url)
+        page.on("request", lambda request: session.requests.append(request.url))
+        page.on("console", lambda msg: session.console.append((msg.type, msg.text, page.url)))
+        page.on("pageerror", lambda error: session.page_errors.append(str(error)))
+        return session
+
+    yield make
+    for context in contexts:
+        context.close()
