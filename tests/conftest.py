@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import translation
 
 from tests.factories import AdminMembershipFactory, OperatorFactory, UserFactory
 
@@ -10,6 +12,15 @@ from tests.factories import AdminMembershipFactory, OperatorFactory, UserFactory
 def _test_defaults(settings):  # type: ignore[no-untyped-def]
     # Mail stays in memory; sign-in throttling state is per test.
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Hashing is not under test here; the default hasher costs ~0.3 s per factory user.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def in_english():  # type: ignore[no-untyped-def]
+    """Messages made during the test read in the source language, whatever translations exist."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -30,11 +41,18 @@ def org_admin(db):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def client_for():  # type: ignore[no-untyped-def]
-    """``client_for(user)``: a test client signed in as that user."""
+    """``client_for(user)``: a test client signed in as that user (``None``: anonymous).
 
-    def make(user) -> Client:  # type: ignore[no-untyped-def]
-        client = Client()
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    ``language="en"`` asks for pages in that language (the language cookie), so that a test
+    can compare with the source wording whatever translations exist.
+    """
+
+    def make(user, *, language: str | None = None, **defaults) -> Client:  # type: ignore[no-untyped-def]
+        client = Client(**defaults)
+        if language:
+            client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = language
+        if user is not None:
+            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         return client
 
     return make

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import factory
 from django.utils import timezone
 
-from duijie.accounts.enums import MembershipRole, OrganisationType, PlatformRole
-from duijie.accounts.models import Membership, Organisation, User
+from duijie.accounts.enums import JoinRequestStatus, MembershipRole, OrganisationType, PlatformRole
+from duijie.accounts.models import ApiToken, Invitation, JoinRequest, Membership, Organisation, User
+from duijie.accounts.tokens import hash_secret
 from duijie.accounts.validators import uscc_check_char
 from duijie.taxonomy.models import Region
 
@@ -77,3 +80,46 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 class AdminMembershipFactory(MembershipFactory):
     role = MembershipRole.ADMIN
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """An open shareable link; ``raw_token`` is the secret in the link (only its hash is stored)."""
+
+    class Meta:
+        model = Invitation
+
+    class Params:
+        raw_token = factory.Sequence(lambda n: f"invitation-token-{n}")
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    email = ""
+    role = MembershipRole.MEMBER
+    token_hash = factory.LazyAttribute(lambda o: hash_secret(o.raw_token))
+    created_by = factory.SubFactory(UserFactory)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=14))
+    max_uses = 1
+
+
+class JoinRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = JoinRequest
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    message = ""
+    status = JoinRequestStatus.PENDING
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    """An active token; ``raw_token`` is the secret a client sends (only its hash is stored)."""
+
+    class Meta:
+        model = ApiToken
+
+    class Params:
+        raw_token = factory.Sequence(lambda n: f"dj_test-token-{n:06d}")
+
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Script {n}")
+    prefix = factory.LazyAttribute(lambda o: o.raw_token[:9])
+    token_hash = factory.LazyAttribute(lambda o: hash_secret(o.raw_token))

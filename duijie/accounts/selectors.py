@@ -46,7 +46,8 @@ def organisation_get(*, user: Any, pk: int) -> Organisation:
 def organisation_members(*, user: Any, organisation: Organisation) -> QuerySet[Membership]:
     if not policies.can_view_members(user, organisation):
         return Membership.objects.none()
-    return organisation.memberships.select_related("user").order_by("-role", "user__full_name")
+    # Administrators first: "admin" sorts before "member".
+    return organisation.memberships.select_related("user").order_by("role", "user__full_name", "pk")
 
 
 def organisation_admins(*, organisation: Organisation) -> QuerySet[User]:

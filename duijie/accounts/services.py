@@ -177,6 +177,37 @@ def organisation_update(*, actor: User, organisation: Organisation, **data: Any)
     return organisation
 
 
+@transaction.atomic
+def organisation_set_verified(*, actor: User, organisation: Organisation, verified: bool = True) -> Organisation:
+    """Mark an organisation as checked by the platform (operators). Side effects: an audit event."""
+    if not policies.is_operator(actor):
+        raise PermissionDenied()
+    if organisation.is_verified != verified:
+        organisation.is_verified = verified
+        organisation.save(update_fields=["is_verified", "updated_at"])
+        audit_record(action=AuditAction.ADMIN_CHANGED, actor=actor, target=organisation,
+                     detail={"is_verified": verified})
+    return organisation
+
+
+@transaction.atomic
+def membership_add(*, actor: User, organisation: Organisation, user: User, role: str = MembershipRole.MEMBER) -> Membership:
+    """Operators enrol an existing user directly (members normally join by invitation or request).
+
+    Side effects: audit event ``membership_role_changed`` (from none to the role).
+    """
+    if not policies.is_operator(actor):
+        raise PermissionDenied()
+    if role not in MembershipRole.values:
+        raise DomainError(_("Unknown organisation role."), code="invalid_role")
+    if Membership.objects.filter(user=user, organisation=organisation).exists():
+        raise DomainError(_("This person is already a member of the organisation."), code="already_member")
+    membership = Membership.objects.create(user=user, organisation=organisation, role=role)
+    audit_record(action=AuditAction.MEMBERSHIP_ROLE_CHANGED, actor=actor, target=membership,
+                 detail={"from": None, "to": role, "organisation": organisation.pk})
+    return membership
+
+
 def _admins_left_after(membership: Membership) -> int:
     return (
         membership.organisation.memberships.filter(role=MembershipRole.ADMIN).exclude(pk=membership.pk).count()

@@ -55,6 +55,7 @@ class Session:
     page: Any
     base_url: str
     requests: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # "status url" of every 4xx/5xx answer and failed load
     console: list[tuple[str, str, str]] = field(default_factory=list)  # (type, text, page url)
     page_errors: list[str] = field(default_factory=list)
 
@@ -94,6 +95,9 @@ def open_browser(browser: Any, live_server: Any) -> Iterator[Callable[..., Sessi
         page = context.new_page()
         session = Session(context=context, page=page, base_url=live_server.url)
         page.on("request", lambda request: session.requests.append(request.url))
+        page.on("response", lambda response: response.status >= 400
+                and session.failed.append(f"{response.status} {response.url}"))
+        page.on("requestfailed", lambda request: session.failed.append(f"failed {request.url}"))
         page.on("console", lambda msg: session.console.append((msg.type, msg.text, page.url)))
         page.on("pageerror", lambda error: session.page_errors.append(str(error)))
         return session

@@ -1,0 +1,197 @@
+"""End-to-end checks in a real browser (Debian's Chromium through Playwright).
+
+Run with ``pytest -m browser`` (or ``pytest tests/e2e``). The pages are served by
+pytest-django's ``live_server``; reference data comes from the migrations, so the tests ask
+for ``serialized_rollback`` to get it back after the flush of the previous transactional test.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from django.utils import translation
+
+from tests.factories import PASSWORD, OrganisationFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+HERO = "Bring research results and enterprise needs together"
+BAD_LOGIN = "The e-mail address or password is not correct. Both are case-sensitive."
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def translated(message: str, language: str) -> str:
+    with translation.override(language):
+        return translation.gettext(message)
+
+
+def html_lang(page) -> str:  # type: ignore[no-untyped-def]
+    return page.locator("html").get_attribute("lang") or ""
+
+
+def test_site_styles_and_scripts_load(open_browser):  # type: ignore[no-untyped-def]
+    """The site's own CSS, JavaScript and logo are served (from ``duijie/static``) and applied."""
+    session = open_browser(language="en")
+    page = session.page
+    session.goto("/")
+    page.wait_for_load_state("networkidle")
+    assert session.failed == [], f"failed loads: {session.failed}"
+    for asset in ["/static/duijie/css/duijie.css", "/static/duijie/js/duijie.js", "/static/duijie/img/logo.svg"]:
+        assert session.base_url + asset in session.requests, asset
+    # duijie.css is applied: the page background and the hero gradient.
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(246, 248, 250)"
+    assert "gradient" in page.evaluate("getComputedStyle(document.querySelector('.hero')).backgroundImage")
+    # The logo decoded; htmx ran.
+    assert page.evaluate("document.querySelector('.brand img').naturalWidth") > 0
+    assert page.evaluate("typeof window.htmx") == "object"
+    # The header's primary button is readable: white on the brand colour, not body text on it.
+    sign_up = page.locator(".nav-end a.btn-primary")
+    assert sign_up.evaluate("el => getComputedStyle(el).color") == "rgb(255, 255, 255)"
+    assert sign_up.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(11, 92, 107)"
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_home_and_sign_in(open_browser, language):  # type: ignore[no-untyped-def]
+    user = UserFactory(full_name="王小明" if language == "zh-hans" else "Alice Example")
+    session = open_browser(language=language)
+    page = session.page
+
+    session.goto("/")
+    assert html_lang(page) == language
+    heading = page.locator(".hero h1")
+    expected_heading = translated(HERO, language)
+    assert heading.inner_text().strip() == expected_heading
+    if language == "zh-hans":
+        # The heading itself is Chinese once the catalog is compiled; the page always is in part.
+        assert CJK.search(page.locator("main").inner_text()) or expected_heading == HERO
+        assert CJK.search(page.locator("body").inner_text())
+    else:
+        assert heading.inner_text().strip() == HERO
+    # Reference data from the migrations shows on the home page.
+    assert page.locator(".card-grid .card").count() >= 4
+    session.screenshot(f"home-{language}")
+
+    # A wrong password: the form comes back with the error and the e-mail filled in.
+    page.locator(".site-header").get_by_role("link", name=translated("Sign in", language), exact=True).click()
+    page.wait_for_url(re.compile(r"/accounts/sign-in/"))
+    assert html_lang(page) == language
+    session.screenshot(f"sign-in-{language}")
+    page.fill("#id_username", user.email)
+    page.fill("#id_password", "not-the-password")
+    page.locator(".auth-card button[type=submit]").click()
+    error = page.locator(".form-errors")
+    error.wait_for()
+    assert error.inner_text().strip() == translated(BAD_LOGIN, language)
+    assert page.input_value("#id_username") == user.email
+    assert page.locator(".nav-user").count() == 0
+    session.screenshot(f"sign-in-failed-{language}")
+
+    # The right password: back on the home page, signed in, the name in the header.
+    page.fill("#id_password", PASSWORD)
+    page.locator(".auth-card button[type=submit]").click()
+    page.wait_for_url(session.base_url + "/")
+    nav_user = page.locator(".site-header .nav-user")
+    assert user.full_name in nav_user.inner_text()
+    assert html_lang(page) == language
+    assert page.locator(".hero-actions").get_by_role("link", name=translated("My workspace", language)).count() == 1
+    session.screenshot(f"signed-in-{language}")
+    assert session.page_errors == []
+    assert session.failed == []
+
+
+def test_no_request_leaves_the_machine(open_browser):  # type: ignore[no-untyped-def]
+    OrganisationFactory()
+    session = open_browser(language="zh-hans")
+    host = urlsplit(session.base_url).hostname
+    allowed = LOCAL_HOSTS | {host}
+    csp_errors: list[tuple[str, str, str]] = []
+
+    pages = {"/": None, "/accounts/sign-in/": None, "/accounts/organisations/": "organisations",
+             "/reference/fields/": "reference-fields", "/api/docs": "api-docs"}
+    for path, screenshot in pages.items():
+        session.console.clear()
+        session.page.goto(session.base_url + path, wait_until="networkidle")
+        assert session.page.url.startswith(session.base_url), path
+        if path != "/api/docs":
+            csp_errors += [
+                entry
+                for entry in session.console_errors()
+                if "content security policy" in entry[1].lower() or "content-security-policy" in entry[1].lower()
+            ]
+        if path != "/api/docs":  # duijie.css applied
+            assert session.page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(246, 248, 250)", (
+                path, session.console)
+        if path == "/accounts/organisations/":
+            assert session.page.locator("main").get_by_text("苏州测试科技有限公司", exact=False).count() >= 1
+        if path == "/api/docs":
+            # Swagger UI is served from this site and has rendered the API description.
+            session.page.locator(".swagger-ui .info .title").wait_for()
+        if screenshot:
+            session.screenshot(f"{screenshot}-zh-hans")
+
+    remote = [url for url in session.requests if urlsplit(url).scheme not in {"data", "blob", "about"}
+              and urlsplit(url).hostname not in allowed]
+    print("\n".join(session.requests)); print(session.console)
+    assert remote == [], f"requests left the machine: {remote}"
+    assert any(url.endswith(".css") for url in session.requests)  # the recorder did record
+    assert csp_errors == [], csp_errors
+    assert session.page_errors == []
+    assert session.failed == [], f"failed loads: {session.failed}"
+
+
+def test_language_switcher(open_browser):  # type: ignore[no-untyped-def]
+    session = open_browser(language="zh-hans")
+    page = session.page
+    session.goto("/")
+    assert html_lang(page) == "zh-hans"
+    with page.expect_navigation():
+        page.select_option("#lang-select", "en")  # duijie.js submits the form on change
+    page.wait_for_load_state()
+    assert page.url == session.base_url + "/"
+    assert html_lang(page) == "en"
+    assert page.locator(".hero h1").inner_text().strip() == HERO
+    assert page.locator("#lang-select").input_value() == "en"
+    cookies = {cookie["name"]: cookie["value"] for cookie in session.context.cookies()}
+    from django.conf import settings
+
+    assert cookies[settings.LANGUAGE_COOKIE_NAME] == "en"
+    # The choice sticks on the next page.
+    session.goto("/reference/fields/")
+    assert html_lang(page) == "en"
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_mobile_home_and_menu(open_browser, language):  # type: ignore[no-untyped-def]
+    session = open_browser(language=language, viewport=(390, 844))
+    page = session.page
+    session.goto("/")
+    toggle = page.locator("button.nav-toggle")
+    nav = page.locator("#site-nav")
+    assert toggle.is_visible()
+    assert not nav.is_visible()
+    assert toggle.get_attribute("aria-expanded") == "false"
+    # Nothing sticks out sideways at phone width.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    session.screenshot(f"mobile-home-{language}")
+
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    nav.wait_for(state="visible")
+    organisations = nav.get_by_role("link", name=translated("Organisations", language))
+    assert organisations.is_visible()
+    assert nav.locator("#lang-select").is_visible()
+    assert nav.get_by_role("link", name=translated("Sign in", language), exact=True).is_visible()
+    session.screenshot(f"mobile-menu-{language}")
+
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "false"
+    nav.wait_for(state="hidden")
+
+    # The menu's links work.
+    toggle.click()
+    organisations.click()
+    page.wait_for_url(re.compile(r"/accounts/organisations/"))
+    assert session.page_errors == []
