@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -154,12 +156,24 @@ def sync(source: Path = SOURCE, target: Path = TARGET) -> tuple[polib.POFile, li
     return hant, untranslated
 
 
+def gettext_layout(text: str) -> str:
+    """The catalog as gettext's own tools lay it out (line wrapping), so that ``makemessages``
+    and this script do not rewrap each other's output. Unchanged when msgcat is missing."""
+    msgcat = shutil.which("msgcat")
+    if msgcat is None:
+        return text
+    done = subprocess.run(
+        [msgcat, "-"], input=text, capture_output=True, text=True, encoding="utf-8", check=True
+    )
+    return done.stdout
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if the zh_Hant catalog is out of date")
     args = parser.parse_args(argv)
     catalog, untranslated = sync()
-    new_text = str(catalog)
+    new_text = gettext_layout(str(catalog))
     for msgid in untranslated:
         print(f"untranslated in zh_Hans: {msgid!r}", file=sys.stderr)
     if args.check:
