@@ -185,6 +185,8 @@ LANGUAGE_COOKIE_NAME = "duijie_language"
 
 # --- Static and media files ---------------------------------------------------
 STATIC_URL = "/static/"
+# The project's own assets (CSS, vendored htmx, images) live in the package, outside any app.
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = Path(env_str("DUIJIE_STATIC_ROOT", str(VAR_DIR / "static")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("DUIJIE_MEDIA_ROOT", str(VAR_DIR / "media")))

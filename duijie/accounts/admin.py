@@ -8,17 +8,24 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from duijie.accounts import services
-from duijie.accounts.enums import PlatformRole
+from duijie.accounts.enums import OrganisationStatus, PlatformRole
 from duijie.accounts.models import ApiToken, Invitation, JoinRequest, Membership, Organisation, User
 from duijie.core.admin import AuditedAdmin
 from duijie.core.errors import DomainError
 
 
 class MembershipInline(admin.TabularInline):
+    """Shown for reference. Members join by invitation or request; roles change on the
+    organisation's members page, whose services keep at least one administrator."""
+
     model = Membership
     extra = 0
-    autocomplete_fields = ["user", "organisation"]
-    readonly_fields = ["joined_at"]
+    fields = ["user", "organisation", "role", "joined_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 def _role_action(role: str, label: Any):  # type: ignore[no-untyped-def]
@@ -40,7 +47,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     list_filter = ["platform_role", "is_active", "is_staff", "preferred_language"]
     search_fields = ["email", "full_name", "phone"]
     # The platform role changes only through the actions below, so that it is audited.
-    readonly_fields = ["platform_role", "last_login", "date_joined"]
+    readonly_fields = ["platform_role", "is_staff", "is_superuser", "last_login", "date_joined"]
     inlines = [MembershipInline]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
@@ -49,6 +56,20 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            # A new account from the add form: the password form already validated it.
+            super().save_model(request, obj, form, change)
+            return
+        try:
+            services.user_update_by_operator(actor=request.user, user=obj, changed=list(form.changed_data))
+        except DomainError as exc:
+            self.message_user(request, str(exc.message), messages.ERROR)
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        # user_update_by_operator wrote the audit event.
+        return admin.ModelAdmin.log_change(self, request, obj, message)
+
     actions = [
         _role_action(PlatformRole.OPERATOR, _("Make operator")),
         _role_action(PlatformRole.BROKER, _("Make technology broker")),
@@ -57,22 +78,86 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     ]
 
 
+def _organisation_action(name: str, label: Any, call: Any):  # type: ignore[no-untyped-def]
+    def action(modeladmin: Any, request: HttpRequest, queryset: Any) -> None:
+        for organisation in queryset:
+            try:
+                call(actor=request.user, organisation=organisation)
+            except DomainError as exc:
+                modeladmin.message_user(request, f"{organisation}: {exc.message}", messages.ERROR)
+    action.__name__ = name
+    action.short_description = label  # type: ignore[attr-defined]
+    return action
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(AuditedAdmin):
+    """Organisations are created by their people on the site; operators correct details here,
+    and verify or suspend them with the actions (each through its service, audited)."""
+
     list_display = ["name", "name_en", "kind", "country", "region", "uscc", "is_verified", "status"]
     list_filter = ["kind", "is_verified", "status", "country"]
     search_fields = ["name", "name_en", "uscc", "registration_number"]
     autocomplete_fields = ["country", "region"]
     inlines = [MembershipInline]
-    readonly_fields = ["created_by", "created_at", "updated_at"]
+    readonly_fields = ["is_verified", "status", "created_by", "created_at", "updated_at"]
+    actions = [
+        _organisation_action("mark_verified", _("Mark as verified"),
+                             lambda **kw: services.organisation_set_verified(verified=True, **kw)),
+        _organisation_action("mark_unverified", _("Withdraw verification"),
+                             lambda **kw: services.organisation_set_verified(verified=False, **kw)),
+        _organisation_action("suspend", _("Suspend"),
+                             lambda **kw: services.organisation_set_status(status=OrganisationStatus.SUSPENDED, **kw)),
+        _organisation_action("reactivate", _("Reactivate"),
+                             lambda **kw: services.organisation_set_status(status=OrganisationStatus.ACTIVE, **kw)),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # suspend instead: other records will point at organisations
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        data = {name: form.cleaned_data[name] for name in form.changed_data if name in services.ORGANISATION_EDITABLE_FIELDS}
+        original = Organisation.objects.get(pk=obj.pk)
+        try:
+            services.organisation_update(actor=request.user, organisation=original, **data)
+        except DomainError as exc:
+            self.message_user(request, str(exc.message), messages.ERROR)
 
 
 @admin.register(Membership)
 class MembershipAdmin(AuditedAdmin):
+    """Read and remove; removal goes through the service, which keeps one administrator."""
+
     list_display = ["user", "organisation", "role", "joined_at"]
     list_filter = ["role", "organisation__kind"]
     search_fields = ["user__email", "user__full_name", "organisation__name"]
-    autocomplete_fields = ["user", "organisation"]
+    readonly_fields = ["user", "organisation", "role", "joined_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
+        # membership_remove audits each removal it actually makes.
+        return admin.ModelAdmin.log_deletions(self, request, queryset)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        try:
+            services.membership_remove(actor=request.user, membership=obj)
+        except DomainError as exc:
+            self.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for membership in queryset:
+            try:
+                services.membership_remove(actor=request.user, membership=membership)
+            except DomainError as exc:
+                self.message_user(request, f"{membership}: {exc.message}", messages.ERROR)
 
 
 @admin.register(Invitation)

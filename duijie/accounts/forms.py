@@ -18,9 +18,14 @@ class SignInForm(AuthenticationForm):
         label=_("E-mail address"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
     error_messages = {
-        "invalid_login": _("The e-mail address or password is not correct. Both are case-sensitive."),
+        "invalid_login": _("The e-mail address or password is not correct. Passwords are case-sensitive."),
         "inactive": _("This account is inactive."),
     }
+
+    def clean_username(self) -> str:
+        # Addresses are stored in lower case. Lower-casing here, before authentication, also
+        # gives the sign-in throttle one key per address whatever capitals are typed.
+        return self.cleaned_data["username"].lower()
 
 
 class SignUpForm(forms.Form):

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from duijie.accounts import policies
-from duijie.accounts.enums import JoinRequestStatus, MembershipRole, PlatformRole
+from duijie.accounts.enums import JoinRequestStatus, MembershipRole, OrganisationStatus, PlatformRole
 from duijie.accounts.models import ApiToken, Invitation, JoinRequest, Membership, Organisation, User
 from duijie.accounts.tokens import email_verification_token, encode_uid, hash_secret, new_secret
 from duijie.core.enums import AuditAction
@@ -118,6 +118,35 @@ def user_update_profile(
     return user
 
 
+USER_OPERATOR_EDITABLE_FIELDS = (
+    "email", "full_name", "phone", "job_title", "preferred_language", "is_active", "email_verified_at",
+)
+
+
+@transaction.atomic
+def user_update_by_operator(*, actor: User, user: User, changed: list[str]) -> User:
+    """Save an operator's back-office edit of an account (fields already set on ``user``).
+
+    Platform roles, staff and superuser flags change only through their own services.
+    Side effects: audit event ``admin_changed`` naming the fields.
+    """
+    if not policies.is_operator(actor):
+        raise PermissionDenied()
+    fields = [name for name in changed if name in USER_OPERATOR_EDITABLE_FIELDS]
+    refused = sorted(set(changed) - set(fields))
+    if refused:
+        raise DomainError(_("These fields cannot be changed here: %(f)s") % {"f": ", ".join(refused)},
+                          code="readonly_fields")
+    if "is_active" in fields and user.pk == actor.pk and not user.is_active:
+        raise DomainError(_("You cannot deactivate your own account."), code="self_deactivation")
+    user.email = user.email.strip().lower()
+    _full_clean(user, exclude=["password"])
+    if fields:
+        user.save(update_fields=fields)
+        audit_record(action=AuditAction.ADMIN_CHANGED, actor=actor, target=user, detail={"fields": fields})
+    return user
+
+
 @transaction.atomic
 def user_set_platform_role(*, actor: User, user: User, role: str) -> User:
     """Grant or withdraw a platform role. Side effects: audit event ``role_changed``;
@@ -191,6 +220,23 @@ def organisation_set_verified(*, actor: User, organisation: Organisation, verifi
 
 
 @transaction.atomic
+def organisation_set_status(*, actor: User, organisation: Organisation, status: str) -> Organisation:
+    """Suspend or reactivate an organisation (operators). A suspended organisation is hidden from
+    everyone but its members and operators. Side effects: an audit event."""
+    if not policies.is_operator(actor):
+        raise PermissionDenied()
+    if status not in OrganisationStatus.values:
+        raise DomainError(_("Unknown organisation status."), code="invalid_status")
+    old = organisation.status
+    if old != status:
+        organisation.status = status
+        organisation.save(update_fields=["status", "updated_at"])
+        audit_record(action=AuditAction.ADMIN_CHANGED, actor=actor, target=organisation,
+                     detail={"status": {"from": old, "to": status}})
+    return organisation
+
+
+@transaction.atomic
 def membership_add(*, actor: User, organisation: Organisation, user: User, role: str = MembershipRole.MEMBER) -> Membership:
     """Operators enrol an existing user directly (members normally join by invitation or request).
 
@@ -210,7 +256,9 @@ def membership_add(*, actor: User, organisation: Organisation, user: User, role:
 
 def _admins_left_after(membership: Membership) -> int:
     return (
-        membership.organisation.memberships.filter(role=MembershipRole.ADMIN).exclude(pk=membership.pk).count()
+        membership.organisation.memberships.filter(role=MembershipRole.ADMIN, user__is_active=True)
+        .exclude(pk=membership.pk)
+        .count()
     )
 
 

@@ -277,7 +277,11 @@ def join_request_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def join_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
     join_request = get_object_or_404(JoinRequest.objects.select_related("organisation"), pk=pk)
-    approve = request.POST.get("decision") == "approve"
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "decline"):
+        messages.error(request, _("Choose to approve or decline the request."))
+        return redirect("accounts:organisation_members", pk=join_request.organisation_id)
+    approve = decision == "approve"
     if call_service(request, services.join_request_decide, actor=request.user, join_request=join_request, approve=approve):
         messages.success(request, _("Request approved.") if approve else _("Request declined."))
     return redirect("accounts:organisation_members", pk=join_request.organisation_id)

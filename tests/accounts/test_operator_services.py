@@ -52,3 +52,52 @@ def test_membership_add_refused_for_non_operator(user):
     with pytest.raises(PermissionDenied):
         services.membership_add(actor=user, organisation=OrganisationFactory(), user=UserFactory())
     assert Membership.objects.count() == 0
+
+
+def test_organisation_set_status_rejects_unknown_status(operator):
+    organisation = OrganisationFactory()
+    with pytest.raises(DomainError) as excinfo:
+        services.organisation_set_status(actor=operator, organisation=organisation, status="closed")
+    assert excinfo.value.code == "invalid_status"
+    organisation.refresh_from_db()
+    assert organisation.status == "active"
+
+
+def test_user_update_by_operator_refuses_protected_fields(operator):
+    subject = UserFactory()
+    subject.is_superuser = True
+    with pytest.raises(DomainError) as excinfo:
+        services.user_update_by_operator(actor=operator, user=subject, changed=["is_superuser"])
+    assert excinfo.value.code == "readonly_fields"
+    subject.refresh_from_db()
+    assert subject.is_superuser is False
+
+
+def test_user_update_by_operator_cannot_deactivate_self(operator):
+    same_account = type(operator).objects.get(pk=operator.pk)  # as the back-office form holds it
+    same_account.is_active = False
+    with pytest.raises(DomainError) as excinfo:
+        services.user_update_by_operator(actor=operator, user=same_account, changed=["is_active"])
+    assert excinfo.value.code == "self_deactivation"
+    operator.refresh_from_db()
+    assert operator.is_active is True
+
+
+def test_user_update_by_operator_refused_for_plain_user(user):
+    other = UserFactory(full_name="Before")
+    other.full_name = "After"
+    with pytest.raises(PermissionDenied):
+        services.user_update_by_operator(actor=user, user=other, changed=["full_name"])
+    other.refresh_from_db()
+    assert other.full_name == "Before"
+
+
+def test_last_active_admin_cannot_leave_when_other_admin_is_inactive(operator):
+    from tests.factories import AdminMembershipFactory
+
+    active = AdminMembershipFactory()
+    AdminMembershipFactory(organisation=active.organisation, user=UserFactory(is_active=False))
+    with pytest.raises(DomainError) as excinfo:
+        services.membership_remove(actor=active.user, membership=active)
+    assert excinfo.value.code == "last_admin"
+    assert Membership.objects.filter(pk=active.pk).exists()

@@ -231,6 +231,6 @@ def test_user_memberships_tokens_and_join_requests_are_the_users_own(user):
     assert list(selectors.user_join_requests(user=user)) == [join_request]
 
 
-def test_users_visible_to_operator_count_matches_operator_factory(db):
+def test_users_visible_to_operator_alone_sees_self(db):
     operator = OperatorFactory()
     assert list(selectors.users_visible_to(operator)) == [operator]

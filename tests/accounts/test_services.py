@@ -141,6 +141,18 @@ def test_user_register_verification_mail_is_in_the_users_language(
     assert [m.subject for m in mail.outbox] == [expected]
 
 
+@pytest.mark.parametrize("language", ["zh-hans", "ru"])
+def test_user_register_verification_mail_is_not_english_for_others(
+    db, django_capture_on_commit_callbacks, language
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.user_register(
+            email="new@example.org", password=PASSWORD, full_name="New Person", preferred_language=language
+        )
+    assert mail.outbox[0].subject != "Verify your e-mail address for Duijie"
+    assert "Please confirm your e-mail address" not in mail.outbox[0].body
+
+
 def test_user_send_verification_verified_user_gets_no_mail(user, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         services.user_send_verification(user=user)

@@ -1,8 +1,17 @@
 """Browser tests: Debian's Chromium driven through Playwright's sync API against ``live_server``.
 
-Playwright's sync API runs an asyncio event loop in this thread, which makes Django refuse
-ORM calls ("You cannot call this from an async context"); the tests only touch the
-database between browser actions, so the check is switched off for this folder.
+While Playwright's sync API is started, ``asyncio.get_running_loop()`` answers in this thread
+(the loop runs on a greenlet of the same thread). Two consequences for Django:
+
+* ORM calls would raise "You cannot call this from an async context"; the tests only touch
+  the database between browser actions, so the check is switched off for this folder.
+* ``django.db.connections`` keeps its connections per *context* instead of per thread while a
+  loop runs, so the tests get a second connection object, one that lacks the
+  ``_test_serialized_contents`` that ``serialized_rollback`` restores the reference data
+  from. The ``browser`` fixture hands the serialized contents on to that connection.
+
+Playwright is started per module, so that no running loop is left behind for the tests
+that pytest runs after this folder.
 """
 
 from __future__ import annotations
@@ -33,18 +42,29 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 10_000
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+@pytest.fixture(scope="module")
+def browser(django_db_setup: None, django_db_blocker: Any) -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    thread_connections = {alias: connections[alias] for alias in connections}
     with sync_playwright() as playwright:
+        # From here on ``connections[alias]`` is a context-local connection (see above).
+        for alias, thread_connection in thread_connections.items():
+            contents = getattr(thread_connection, "_test_serialized_contents", None)
+            if contents is not None and connections[alias] is not thread_connection:
+                connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             yield browser
         finally:
             browser.close()
+            with django_db_blocker.unblock():
+                for alias in thread_connections:
+                    if connections[alias] is not thread_connections[alias]:
+                        connections[alias].close()
 
 
 @dataclass
