@@ -188,6 +188,8 @@ STATIC_URL = "/static/"
 # The project's own assets (CSS, vendored htmx, images) live in the package, outside any app.
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = Path(env_str("DUIJIE_STATIC_ROOT", str(VAR_DIR / "static")))
+# WhiteNoise looks at STATIC_ROOT at start-up; before the first collectstatic it is simply empty.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("DUIJIE_MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {

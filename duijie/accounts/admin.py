@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -100,6 +101,7 @@ class OrganisationAdmin(AuditedAdmin):
     search_fields = ["name", "name_en", "uscc", "registration_number"]
     autocomplete_fields = ["country", "region"]
     inlines = [MembershipInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = ["is_verified", "status", "created_by", "created_at", "updated_at"]
     actions = [
         _organisation_action("mark_verified", _("Mark as verified"),
@@ -160,30 +162,57 @@ class MembershipAdmin(AuditedAdmin):
                 self.message_user(request, f"{membership}: {exc.message}", messages.ERROR)
 
 
+class ReadOnlyAdmin(AuditedAdmin):
+    """Records that change only through their workflow; the back office reads them and acts
+    through the actions below, each calling its service."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _service_action(name: str, label: Any, call: Any, subject: str):  # type: ignore[no-untyped-def]
+    def action(modeladmin: Any, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            try:
+                call(actor=request.user, **{subject: obj})
+            except DomainError as exc:
+                modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+    action.__name__ = name
+    action.short_description = label  # type: ignore[attr-defined]
+    return action
+
+
 @admin.register(Invitation)
-class InvitationAdmin(AuditedAdmin):
+class InvitationAdmin(ReadOnlyAdmin):
     list_display = ["organisation", "email", "role", "created_by", "expires_at", "use_count", "max_uses", "revoked_at"]
     list_filter = ["role"]
     search_fields = ["organisation__name", "email"]
-    readonly_fields = ["token_hash", "use_count", "created_by", "created_at"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # created from the organisation's members page, which shows the link once
+    exclude = ["token_hash"]
+    actions = [_service_action("revoke", _("Revoke"), services.invitation_revoke, "invitation")]
 
 
 @admin.register(JoinRequest)
-class JoinRequestAdmin(AuditedAdmin):
+class JoinRequestAdmin(ReadOnlyAdmin):
     list_display = ["user", "organisation", "status", "created_at", "decided_by", "decided_at"]
     list_filter = ["status"]
     search_fields = ["user__email", "organisation__name"]
-    readonly_fields = ["decided_by", "decided_at", "created_at"]
+    actions = [
+        _service_action("approve", _("Approve"),
+                        lambda **kw: services.join_request_decide(approve=True, **kw), "join_request"),
+        _service_action("decline", _("Decline"),
+                        lambda **kw: services.join_request_decide(approve=False, **kw), "join_request"),
+    ]
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(AuditedAdmin):
+class ApiTokenAdmin(ReadOnlyAdmin):
     list_display = ["user", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
     search_fields = ["user__email", "name", "prefix"]
-    readonly_fields = ["user", "name", "prefix", "token_hash", "created_at", "last_used_at"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # tokens are created by their owners on the profile page
+    exclude = ["token_hash"]
+    actions = [_service_action("revoke", _("Revoke"), services.api_token_revoke, "token")]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from duijie.accounts import selectors, services
@@ -140,9 +140,9 @@ def organisation_detail(request: HttpRequest, pk: int) -> Organisation:
 
 @router.post("/organisations", response={201: OrganisationOut, **ERRORS}, auth=AUTH_REQUIRED,
              summary="Create an organisation (you become its administrator)")
-def organisation_create(request: HttpRequest, payload: OrganisationIn) -> tuple[int, Organisation]:
+def organisation_create(request: HttpRequest, payload: OrganisationIn) -> Status[Organisation]:
     data = _resolve_regions(payload.dict())
-    return 201, services.organisation_create(actor=request.user, **data)
+    return Status(201, services.organisation_create(actor=request.user, **data))
 
 
 @router.patch("/organisations/{pk}", response={200: OrganisationOut, **ERRORS}, auth=AUTH_REQUIRED,

@@ -59,6 +59,8 @@ class ApiTokenForm(forms.Form):
 
 
 class OrganisationForm(forms.ModelForm):
+    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
+
     class Meta:
         model = Organisation
         fields = ["name", "name_en", "kind", "country", "region", "uscc", "registration_number", "website", "description"]

@@ -277,3 +277,31 @@ def test_admin_back_office_refused_to_plain_user(user, client_for):
     assert (response.status_code, response.url) == (
         302, "/backoffice/login/?next=/backoffice/accounts/organisation/"
     )
+
+
+def test_admin_join_request_approve_action_goes_through_service(db, client_for):
+    from duijie.accounts.models import JoinRequest
+    from tests.factories import JoinRequestFactory
+
+    operator = OperatorFactory()
+    join_request = JoinRequestFactory()
+    response = client_for(operator).post(
+        "/backoffice/accounts/joinrequest/", {"action": "approve", "_selected_action": [join_request.pk], "index": 0}
+    )
+    assert response.status_code == 302
+    join_request.refresh_from_db()
+    assert (join_request.status, join_request.decided_by) == ("approved", operator)
+    assert Membership.objects.filter(user=join_request.user, organisation=join_request.organisation).exists()
+    assert JoinRequest.objects.count() == 1
+
+
+def test_admin_join_request_change_form_is_read_only(db, client_for):
+    from tests.factories import JoinRequestFactory
+
+    join_request = JoinRequestFactory()
+    client = client_for(OperatorFactory())
+    url = f"/backoffice/accounts/joinrequest/{join_request.pk}/change/"
+    assert client.get(url).status_code == 200
+    client.post(url, {"status": "approved"})
+    join_request.refresh_from_db()
+    assert join_request.status == "pending"
