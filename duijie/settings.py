@@ -74,7 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
-    "axes",
+    "duijie.core.axes_app.SignInProtectionConfig",  # django-axes
     "csp",
     "ninja",  # serves Swagger UI from its own static files (no CDN)
     "duijie.core",

@@ -97,7 +97,7 @@ class OrganisationAdmin(AuditedAdmin):
     and verify or suspend them with the actions (each through its service, audited)."""
 
     list_display = ["name", "name_en", "kind", "country", "region", "uscc", "is_verified", "status"]
-    list_filter = ["kind", "is_verified", "status", "country"]
+    list_filter = ["kind", "is_verified", "status", ("country", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "name_en", "uscc", "registration_number"]
     autocomplete_fields = ["country", "region"]
     inlines = [MembershipInline]

@@ -9,3 +9,4 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from duijie.core import receivers  # noqa: F401  (connects audit receivers)
+
