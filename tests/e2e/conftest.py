@@ -45,7 +45,8 @@ TIMEOUT_MS = 10_000
 @pytest.fixture(scope="module")
 def browser(django_db_setup: None, django_db_blocker: Any) -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
+        # Required, not optional: `./dev test` installs Debian's chromium before running pytest.
+        pytest.fail(f"{CHROMIUM} is missing: run `./dev test`, or `apt-get install chromium chromium-driver`")
     from django.db import connections
     from playwright.sync_api import sync_playwright
 
