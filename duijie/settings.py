@@ -61,7 +61,7 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = env_bool("DUIJIE_DEBUG", False)
-ALLOWED_HOSTS = env_list("DUIJIE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+ALLOWED_HOSTS = env_list("DUIJIE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DUIJIE_CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("DUIJIE_SITE_URL", "http://127.0.0.1:8000")
 
@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "duijie.core.middleware.RequestContextMiddleware",
+    "duijie.core.middleware.ApiErrorFormatMiddleware",
     # Axes must be last: it turns a locked-out sign-in into its own response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -168,6 +169,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLED = env_bool("DUIJIE_LOGIN_THROTTLE", True)
+# Sign-up, password-reset and verification e-mails per client address and hour are limited
+# (duijie.core.ratelimit); this factor scales every limit, 0 switches them off.
+RATE_LIMIT_FACTOR = float(env_str("DUIJIE_RATE_LIMIT_FACTOR", "1"))
 
 # --- Internationalisation ----------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -244,6 +248,9 @@ SESSION_COOKIE_SECURE = env_bool("DUIJIE_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 if env_bool("DUIJIE_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Strict-Transport-Security once the site is served over HTTPS only (secure cookies on).
+SECURE_HSTS_SECONDS = env_int("DUIJIE_HSTS_SECONDS", 31536000 if SESSION_COOKIE_SECURE else 0)
+CSRF_FAILURE_VIEW = "duijie.core.views.csrf_failure"
 
 # --- API ------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 20

@@ -22,6 +22,7 @@ urlpatterns = [
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+handler400 = "duijie.core.views.bad_request"
 handler403 = "duijie.core.views.permission_denied"
 handler404 = "duijie.core.views.page_not_found"
 handler500 = "duijie.core.views.server_error"

@@ -14,6 +14,10 @@ def _test_defaults(settings):  # type: ignore[no-untyped-def]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Hashing is not under test here; the default hasher costs ~0.3 s per factory user.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Rate-limit counters live in the cache (Redis in the PostgreSQL run): each test starts afresh.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture

@@ -71,6 +71,13 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         # user_update_by_operator wrote the audit event.
         return admin.ModelAdmin.log_change(self, request, obj, message)
 
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            # The form saved a new password: record who set it for whom.
+            services.user_record_password_set_by_operator(actor=request.user, user_id=int(id))
+        return response
+
     actions = [
         _role_action(PlatformRole.OPERATOR, _("Make operator")),
         _role_action(PlatformRole.BROKER, _("Make technology broker")),
@@ -97,6 +104,7 @@ class OrganisationAdmin(AuditedAdmin):
     and verify or suspend them with the actions (each through its service, audited)."""
 
     list_display = ["name", "name_en", "kind", "country", "region", "uscc", "is_verified", "status"]
+    list_select_related = ["country", "region"]
     list_filter = ["kind", "is_verified", "status", ("country", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "name_en", "uscc", "registration_number"]
     autocomplete_fields = ["country", "region"]

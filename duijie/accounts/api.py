@@ -112,7 +112,7 @@ def _resolve_regions(data: dict[str, object]) -> dict[str, object]:
     from django.utils.translation import gettext as _
 
     from duijie.core.errors import DomainError
-    from duijie.taxonomy.models import Region
+    from duijie.taxonomy.selectors import region_by_code
 
     for key in ("country", "region"):
         if key in data:
@@ -120,7 +120,7 @@ def _resolve_regions(data: dict[str, object]) -> dict[str, object]:
             if code in (None, ""):
                 data[key] = None
                 continue
-            region = Region.objects.filter(code=code, is_active=True).first()
+            region = region_by_code(code=str(code))
             if region is None:
                 raise DomainError(_("Unknown region code."), code="validation_error", fields={key: [_("Unknown region code.")]})
             data[key] = region

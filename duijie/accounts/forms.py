@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
 from duijie.accounts.enums import MembershipRole, PlatformRole
@@ -26,6 +26,27 @@ class SignInForm(AuthenticationForm):
         # Addresses are stored in lower case. Lower-casing here, before authentication, also
         # gives the sign-in throttle one key per address whatever capitals are typed.
         return self.cleaned_data["username"].lower()
+
+
+class LocalisedPasswordResetForm(PasswordResetForm):
+    """The reset e-mail in the account's own language, with links to DUIJIE_SITE_URL
+    (not to whatever host the request named)."""
+
+    def send_mail(self, subject_template_name: str, email_template_name: str, context: dict[str, Any],
+                  from_email: str | None, to_email: str, html_email_template_name: str | None = None) -> None:
+        from django.utils import translation
+
+        with translation.override(context["user"].preferred_language):
+            super().send_mail(subject_template_name, email_template_name, context, from_email, to_email,
+                              html_email_template_name)
+
+    def save(self, **kwargs: Any) -> None:  # type: ignore[override]
+        from urllib.parse import urlsplit
+
+        site = urlsplit(settings.SITE_URL)
+        kwargs["domain_override"] = site.netloc
+        kwargs["use_https"] = site.scheme == "https"
+        super().save(**kwargs)
 
 
 class SignUpForm(forms.Form):

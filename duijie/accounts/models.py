@@ -76,6 +76,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return f"{self.full_name} <{self.email}>" if self.full_name else self.email
 
+    def clean(self) -> None:
+        super().clean()
+        # Addresses are stored lower-case: sign-in looks them up that way.
+        self.email = (self.email or "").strip().lower()
+
     def get_full_name(self) -> str:
         return self.full_name
 

@@ -50,6 +50,24 @@ def organisation_members(*, user: Any, organisation: Organisation) -> QuerySet[M
     return organisation.memberships.select_related("user").order_by("role", "user__full_name", "pk")
 
 
+def organisation_counts_by_kind(*, user: Any) -> dict[str, int]:
+    """Visible organisations per type, for the home page."""
+    rows = organisations_visible_to(user).order_by().values_list("kind").annotate(n=Count("id", distinct=True))
+    return dict(rows)
+
+
+def user_has_pending_join_request(*, user: Any, organisation: Organisation) -> bool:
+    if not policies.is_authenticated(user):
+        return False
+    return organisation.join_requests.filter(user=user, status=JoinRequestStatus.PENDING).exists()
+
+
+def organisations_administered_by(*, user: Any) -> QuerySet[Organisation]:
+    if not policies.is_authenticated(user):
+        return Organisation.objects.none()
+    return Organisation.objects.filter(memberships__user=user, memberships__role=MembershipRole.ADMIN).order_by("name")
+
+
 def organisation_admins(*, organisation: Organisation) -> QuerySet[User]:
     return User.objects.filter(
         memberships__organisation=organisation, memberships__role=MembershipRole.ADMIN, is_active=True
@@ -78,20 +96,25 @@ def users_visible_to(user: Any) -> QuerySet[User]:
     return User.objects.filter(shared).distinct()
 
 
+def _with_visible_memberships(qs: QuerySet[User], viewer: Any) -> QuerySet[User]:
+    """Prefetch each user's memberships of organisations the viewer may see, and only those:
+    a colleague's membership of a suspended organisation must not name it."""
+    visible = Membership.objects.filter(organisation__in=organisations_visible_to(viewer).values("pk"))
+    return qs.prefetch_related(Prefetch("memberships", queryset=visible.select_related("organisation")))
+
+
 def user_list(*, user: Any, query: str = "", role: str | None = None) -> QuerySet[User]:
     qs = users_visible_to(user)
     if query:
         qs = qs.filter(Q(email__icontains=query) | Q(full_name__icontains=query))
     if role is not None:
         qs = qs.filter(platform_role=role)
-    return qs.prefetch_related(
-        Prefetch("memberships", queryset=Membership.objects.select_related("organisation"))
-    ).order_by("email", "id")
+    return _with_visible_memberships(qs, user).order_by("email", "id")
 
 
 def user_get(*, user: Any, pk: int) -> User:
     try:
-        return users_visible_to(user).get(pk=pk)
+        return _with_visible_memberships(users_visible_to(user), user).get(pk=pk)
     except User.DoesNotExist:
         raise NotFound() from None
 

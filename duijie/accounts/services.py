@@ -140,11 +140,28 @@ def user_update_by_operator(*, actor: User, user: User, changed: list[str]) -> U
     if "is_active" in fields and user.pk == actor.pk and not user.is_active:
         raise DomainError(_("You cannot deactivate your own account."), code="self_deactivation")
     user.email = user.email.strip().lower()
+    if "email" in fields and "email_verified_at" not in fields:
+        # A new address has not been proven yet.
+        user.email_verified_at = None
+        fields.append("email_verified_at")
     _full_clean(user, exclude=["password"])
     if fields:
         user.save(update_fields=fields)
         audit_record(action=AuditAction.ADMIN_CHANGED, actor=actor, target=user, detail={"fields": fields})
     return user
+
+
+def user_record_password_set_by_operator(*, actor: User, user_id: int) -> None:
+    """Audit an operator's back-office password reset (Django's admin form saved it).
+
+    Side effects: audit event ``password_changed`` with ``by_operator``; the user's API tokens are
+    revoked, since whoever set the password may not be the person who made them.
+    """
+    if not policies.is_operator(actor):
+        raise PermissionDenied()
+    user = User.objects.get(pk=user_id)
+    audit_record(action=AuditAction.PASSWORD_CHANGED, actor=actor, target=user, detail={"by_operator": True})
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 @transaction.atomic
@@ -188,7 +205,8 @@ def organisation_create(*, actor: User, **data: Any) -> Organisation:
             _("An organisation with this unified social credit code is already registered."),
             code="duplicate_uscc", fields={"uscc": [str(_("Already registered."))]},
         ) from exc
-    Membership.objects.create(user=actor, organisation=organisation, role=MembershipRole.ADMIN)
+    membership = Membership.objects.create(user=actor, organisation=organisation, role=MembershipRole.ADMIN)
+    _audit_joined(actor=actor, membership=membership, how="created")
     return organisation
 
 
@@ -252,6 +270,13 @@ def membership_add(*, actor: User, organisation: Organisation, user: User, role:
     audit_record(action=AuditAction.MEMBERSHIP_ROLE_CHANGED, actor=actor, target=membership,
                  detail={"from": None, "to": role, "organisation": organisation.pk})
     return membership
+
+
+def _audit_joined(*, actor: User, membership: Membership, how: str) -> None:
+    audit_record(
+        action=AuditAction.MEMBERSHIP_ROLE_CHANGED, actor=actor, target=membership,
+        detail={"from": None, "to": membership.role, "organisation": membership.organisation_id, "how": how},
+    )
 
 
 def _admins_left_after(membership: Membership) -> int:
@@ -357,6 +382,7 @@ def invitation_accept(*, user: User, raw_token: str) -> Membership:
     )
     if not created:
         raise DomainError(_("You are already a member of this organisation."), code="already_member")
+    _audit_joined(actor=user, membership=membership, how="invitation")
     invitation.use_count += 1
     invitation.save(update_fields=["use_count"])
     # Accepting an invitation sent to this address proves the address.
@@ -417,9 +443,11 @@ def join_request_decide(*, actor: User, join_request: JoinRequest, approve: bool
     join_request.decided_at = timezone.now()
     join_request.save(update_fields=["status", "decided_by", "decided_at"])
     if approve:
-        Membership.objects.get_or_create(
+        membership, created = Membership.objects.get_or_create(
             user=join_request.user, organisation=join_request.organisation, defaults={"role": MembershipRole.MEMBER}
         )
+        if created:
+            _audit_joined(actor=actor, membership=membership, how="join_request")
     send_templated_mail(
         to=join_request.user.email, template="accounts/email/join_decided",
         context={"organisation": join_request.organisation, "approved": approve,

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,6 +19,7 @@ from duijie.accounts.forms import (
     ApiTokenForm,
     InvitationForm,
     JoinRequestForm,
+    LocalisedPasswordResetForm,
     MembershipRoleForm,
     OrganisationForm,
     PlatformRoleForm,
@@ -29,6 +31,7 @@ from duijie.accounts.models import ApiToken, Invitation, JoinRequest, Membership
 from duijie.accounts.tokens import decode_uid
 from duijie.core.errors import DomainError
 from duijie.core.pagination import paginate, query_without_page
+from duijie.core.ratelimit import limit_posts
 from duijie.core.views import permission_denied
 from duijie.core.web import call_service
 from duijie.taxonomy.selectors import countries
@@ -47,6 +50,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return redirect("core:home")
 
 
+@limit_posts("sign_up", per_hour=10)
 def sign_up(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("accounts:profile")
@@ -77,10 +81,20 @@ def verify_email(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@limit_posts("resend_verification", per_hour=5)
 def resend_verification(request: HttpRequest) -> HttpResponse:
     services.user_send_verification(user=request.user)
     messages.success(request, _("We sent a new verification link to %(email)s.") % {"email": request.user.email})
     return redirect("accounts:profile")
+
+
+@method_decorator(limit_posts("password_reset", per_hour=10), name="dispatch")
+class PasswordReset(auth_views.PasswordResetView):
+    form_class = LocalisedPasswordResetForm
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset_body.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
 
 
 class PasswordChange(auth_views.PasswordChangeView):
@@ -191,8 +205,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": policies.can_manage_members(user, organisation),
             "can_join": policies.can_request_to_join(user, organisation),
             "is_member": policies.is_org_member(user, organisation),
-            "pending_request": user.is_authenticated
-            and organisation.join_requests.filter(user=user, status="pending").exists(),
+            "pending_request": selectors.user_has_pending_join_request(user=user, organisation=organisation),
             "join_form": JoinRequestForm(),
         },
     )

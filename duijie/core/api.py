@@ -47,7 +47,16 @@ class TokenAuth(HttpBearer):
 
 
 class CookieSessionAuth(SessionAuth):
-    """The browser session of a signed-in user (unsafe methods need the CSRF token)."""
+    """The browser session of a signed-in user (unsafe methods need the CSRF token).
+
+    Without a signed-in session there is nothing to protect from cross-site requests, so the
+    CSRF check is skipped and the caller gets the 401 of an anonymous request instead of a 403.
+    """
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
 
 
 def allow_anonymous(request: HttpRequest) -> Any:
@@ -92,6 +101,37 @@ def error_response(api: NinjaAPI, request: HttpRequest, status: int, code: str, 
     return api.create_response(request, {"code": code, "message": message, "fields": fields or {}}, status=status)
 
 
+def _pydantic_message(error: dict[str, Any]) -> str:
+    """A translated sentence for a schema error (pydantic's own text is English only)."""
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return _("This field is required.")
+    if kind in {"int_type", "int_parsing", "int_from_float"}:
+        return _("Enter a whole number.")
+    if kind in {"float_type", "float_parsing", "decimal_type", "decimal_parsing"}:
+        return _("Enter a number.")
+    if kind in {"bool_type", "bool_parsing"}:
+        return _("Enter true or false.")
+    if kind in {"string_type", "string_unicode"}:
+        return _("Enter text.")
+    if kind in {"list_type", "tuple_type", "set_type"}:
+        return _("Enter a list.")
+    if kind in {"greater_than_equal", "greater_than"}:
+        return _("Enter a value of at least %(limit)s.") % {"limit": ctx.get("ge", ctx.get("gt", ""))}
+    if kind in {"less_than_equal", "less_than"}:
+        return _("Enter a value of at most %(limit)s.") % {"limit": ctx.get("le", ctx.get("lt", ""))}
+    if kind == "string_too_long":
+        return _("Enter at most %(limit)s characters.") % {"limit": ctx.get("max_length", "")}
+    if kind == "string_too_short":
+        return _("Enter at least %(limit)s characters.") % {"limit": ctx.get("min_length", "")}
+    if kind in {"json_invalid", "model_attributes_type", "dict_type", "model_type"}:
+        return _("The request body is not valid JSON of the expected shape.")
+    if kind in {"enum", "literal_error"}:
+        return _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")}
+    return _("Enter a valid value.")
+
+
 def _location_to_field(loc: list[Any]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "form")]
     return ".".join(parts) or "__all__"
@@ -107,7 +147,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         fields: dict[str, list[str]] = {}
         for error in exc.errors:
-            fields.setdefault(_location_to_field(list(error.get("loc", []))), []).append(str(error.get("msg", "")))
+            fields.setdefault(_location_to_field(list(error.get("loc", []))), []).append(_pydantic_message(error))
         return error_response(api, request, 422, "validation_error", _("The data sent is not valid."), fields)
 
     @api.exception_handler(AuthenticationError)

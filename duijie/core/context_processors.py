@@ -21,6 +21,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         (_("Technology fields"), reverse("taxonomy:field_list")),
         (_("API"), "/api/docs"),
     ]
+    if policies.is_authenticated(user):
+        from duijie.accounts.selectors import organisations_administered_by
+
+        # Organisation administrators reach their members page (invitations, requests) directly.
+        administered = organisations_administered_by(user=user).only("pk").first()
+        if administered is not None:
+            items.insert(2, (_("My organisation"), reverse("accounts:organisation_members", args=[administered.pk])))
     operator_items: list[tuple[Any, str]] = []
     if policies.is_operator(user):
         operator_items = [

@@ -29,6 +29,9 @@ class DomainError(Exception):
         self.fields = fields or {}
         if status is not None:
             self.status = status
+        elif code == "validation_error":
+            # The same status as a request that fails the API's schema validation.
+            self.status = 422
 
 
 class PermissionDenied(DomainError):

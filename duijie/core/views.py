@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -10,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from duijie.accounts import policies
 from duijie.accounts.enums import OrganisationType
-from duijie.accounts.selectors import organisations_visible_to
+from duijie.accounts.selectors import organisation_counts_by_kind
 from duijie.core.enums import AuditAction
 from duijie.core.pagination import paginate, query_without_page
 from duijie.core.selectors import audit_event_list
@@ -18,9 +17,7 @@ from duijie.taxonomy.selectors import top_level_fields
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    counts = dict(
-        organisations_visible_to(request.user).order_by().values_list("kind").annotate(n=Count("id", distinct=True))
-    )
+    counts = organisation_counts_by_kind(user=request.user)
     org_counts = [(label, counts.get(value, 0)) for value, label in OrganisationType.choices]
     return render(
         request,
@@ -59,6 +56,15 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "403.html", status=403)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form was sent without a valid security token (often: the page was open too long)."""
+    return render(request, "403_csrf.html", status=403)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "400.html", status=400)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

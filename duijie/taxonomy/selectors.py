@@ -51,3 +51,8 @@ def subregions(*, user: Any = None, country_code: str) -> QuerySet[Region]:
     """Every region below a country (provinces, cities, nations ...), parents before children."""
     qs = regions_visible_to(user).exclude(kind=RegionKind.COUNTRY)
     return qs.filter(code__startswith=f"{country_code}-").select_related("parent").order_by("code")
+
+
+def region_by_code(*, code: str, user: Any = None) -> Region | None:
+    """An active region by its code (``CN``, ``CN-320500``, ``GB-ENG-NW``), or None."""
+    return regions_visible_to(user).filter(code=code).first()

@@ -2,6 +2,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from duijie.accounts import services
 from duijie.accounts.enums import MembershipRole
 from duijie.accounts.models import Organisation
 from tests.factories import (
@@ -85,7 +86,7 @@ def test_organisation_list_page_size_over_100_is_422(db, api):
     assert response.json() == {
         "code": "validation_error",
         "message": "The data sent is not valid.",
-        "fields": {"page_size": ["Input should be less than or equal to 100"]},
+        "fields": {"page_size": ["Enter a value of at most 100."]},
     }
 
 
@@ -167,11 +168,11 @@ def test_organisation_create_session_without_csrf_is_403(user):
     assert Organisation.objects.count() == 0
 
 
-def test_organisation_create_bad_uscc_is_400_with_field(user):
+def test_organisation_create_bad_uscc_is_422_with_field(user):
     response = session_client(user).post(
         "/api/organisations", organisation_payload(uscc="91350100M000100Y44"), content_type="application/json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json() == {
         "code": "validation_error",
         "message": "The check digit of this unified social credit code is wrong; please check for a typing error.",
@@ -180,11 +181,11 @@ def test_organisation_create_bad_uscc_is_400_with_field(user):
     assert Organisation.objects.count() == 0
 
 
-def test_organisation_create_unknown_region_code_is_400(user):
+def test_organisation_create_unknown_region_code_is_422(user):
     response = session_client(user).post(
         "/api/organisations", organisation_payload(region="CN-999999"), content_type="application/json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json() == {
         "code": "validation_error", "message": "Unknown region code.", "fields": {"region": ["Unknown region code."]}
     }
@@ -196,7 +197,7 @@ def test_organisation_create_missing_name_is_422(user):
     response = session_client(user).post("/api/organisations", payload, content_type="application/json")
     assert response.status_code == 422
     assert response.json() == {"code": "validation_error", "message": "The data sent is not valid.",
-                               "fields": {"name": ["Field required"]}}
+                               "fields": {"name": ["This field is required."]}}
 
 
 def test_organisation_create_anonymous_is_401(db, api):
@@ -367,3 +368,44 @@ def test_openapi_schema_lists_the_paths(db, api):
         "/api/taxonomy/industries", "/api/taxonomy/trl", "/api/taxonomy/cooperation-modes", "/api/taxonomy/regions",
     ])
     assert sorted(schema["paths"]["/api/organisations"]) == ["get", "post"]
+
+
+def test_api_unknown_path_and_wrong_method_use_error_format(db):
+    client = Client()
+    client.cookies["duijie_language"] = "en"
+    missing = client.get("/api/no-such-thing")
+    assert (missing.status_code, missing.json()) == (
+        404, {"code": "not_found", "message": "Not found.", "fields": {}}
+    )
+    wrong = client.delete("/api/organisations", HTTP_ACCEPT_LANGUAGE="en")
+    assert wrong.status_code == 405
+    assert wrong.json()["code"] == "method_not_allowed"
+
+
+def test_api_anonymous_post_with_csrf_checks_is_401_not_403(db):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/api/organisations", {"name": "x"}, content_type="application/json")
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+
+
+def test_api_field_errors_are_translated(user):
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {services.api_token_create(actor=user, name='t')[1]}")
+    client.cookies["duijie_language"] = "zh-hans"
+    response = client.post("/api/organisations", {}, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["fields"]["name"] == ["此项为必填项。"]
+
+
+def test_api_user_memberships_hide_invisible_organisations(db):
+    from duijie.accounts.enums import OrganisationStatus
+    from tests.factories import MembershipFactory
+
+    shared = MembershipFactory()
+    viewer = MembershipFactory(organisation=shared.organisation).user
+    hidden = MembershipFactory(user=shared.user, organisation=OrganisationFactory(status=OrganisationStatus.SUSPENDED))
+    client = Client()
+    client.force_login(viewer, backend="django.contrib.auth.backends.ModelBackend")
+    memberships = client.get(f"/api/users/{shared.user.pk}").json()["memberships"]
+    assert [m["organisation_id"] for m in memberships] == [shared.organisation_id]
+    assert hidden.organisation_id not in [m["organisation_id"] for m in memberships]

@@ -267,12 +267,17 @@ def test_resend_verification_sends_new_link(db, client_for, django_capture_on_co
     assert [m.to for m in mail.outbox] == [[user.email]]
 
 
-def test_password_reset_sends_mail_with_working_link(user, client_for):
-    client = client_for(None, language="en")
+def test_password_reset_sends_mail_with_working_link(user, client_for, settings):
+    settings.SITE_URL = "https://duijie.example.org"
+    user.preferred_language = "en"
+    user.save()
+    # The page is asked for in Chinese; the mail follows the account's language.
+    client = client_for(None, language="zh-hans")
     response = client.post(reverse("accounts:password_reset"), {"email": user.email.upper()})
     assert (response.status_code, response.url) == (302, "/accounts/password/reset/sent/")
     assert [(m.to, m.subject) for m in mail.outbox] == [([user.email], "Reset your password")]
-    link = re.search(r"http://testserver(/accounts/password/reset/[^/\s]+/[^/\s]+/)", mail.outbox[0].body)
+    # Links point at the configured site, never at the Host header of the request.
+    link = re.search(r"https://duijie\.example\.org(/accounts/password/reset/[^/\s]+/[^/\s]+/)", mail.outbox[0].body)
     assert link is not None
     form_page = client.get(link.group(1), follow=True)
     assert form_page.status_code == 200
@@ -282,6 +287,19 @@ def test_password_reset_sends_mail_with_working_link(user, client_for):
     assert (done.status_code, done.url) == (302, "/accounts/password/reset/complete/")
     user.refresh_from_db()
     assert user.check_password("a-brand-new-secret-7") is True
+
+
+def test_password_reset_is_rate_limited_per_address(user, client_for):
+    client = client_for(None, language="en")
+    answers = [client.post(reverse("accounts:password_reset"), {"email": user.email}).status_code for _ in range(11)]
+    assert answers == [302] * 10 + [429]
+    assert len(mail.outbox) == 10
+
+
+def test_sign_up_is_rate_limited_per_address(db, client_for):
+    client = client_for(None, language="en")
+    answers = [client.post(reverse("accounts:signup"), {}).status_code for _ in range(11)]
+    assert answers == [200] * 10 + [429]
 
 
 def test_password_reset_unknown_address_sends_nothing(db, client_for):

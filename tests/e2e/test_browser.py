@@ -16,7 +16,7 @@ from django.utils import translation
 
 from duijie.accounts.forms import SignInForm
 from duijie.taxonomy.selectors import top_level_fields
-from tests.factories import PASSWORD, OrganisationFactory, UserFactory
+from tests.factories import PASSWORD, AdminMembershipFactory, OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -197,3 +197,36 @@ def test_mobile_home_and_menu(open_browser, language):  # type: ignore[no-untype
     organisations.click()
     page.wait_for_url(re.compile(r"/accounts/organisations/"))
     assert session.page_errors == []
+
+
+MAIN_PAGE_LANGUAGES = ("zh-hans", "zh-hant", "en", "ru")
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+TRADITIONAL_ONLY = set("讓與對業")  # in the zh-hant hero heading, each differs from its simplified form
+
+
+def test_main_pages_in_every_language_screenshots(open_browser):  # type: ignore[no-untyped-def]
+    """Home, sign-in and an organisation page render in each language; a screenshot of each."""
+    organisation = OrganisationFactory()
+    AdminMembershipFactory(organisation=organisation)
+    pages = {"home": "/", "sign-in": "/accounts/sign-in/",
+             "organisation": f"/accounts/organisations/{organisation.pk}/"}
+    home_headings: dict[str, str] = {}
+    for language in MAIN_PAGE_LANGUAGES:
+        session = open_browser(language=language)
+        page = session.page
+        for name, path in pages.items():
+            session.goto(path)
+            assert html_lang(page) == language, f"{name}-{language}"
+            heading = page.locator("main h1").first.inner_text().strip()
+            assert heading, f"{name}-{language}: empty <h1>"
+            if name == "home":
+                home_headings[language] = heading
+                assert heading == translated(HERO, language)
+            if language == "ru" and name != "organisation":  # the organisation's name is its own
+                assert CYRILLIC.search(heading), f"{name}-ru: no Cyrillic in {heading!r}"
+            session.screenshot(f"{name}-{language}")
+        assert session.page_errors == [], language
+        assert session.failed == [], language
+    assert home_headings["zh-hant"] != home_headings["zh-hans"]
+    assert TRADITIONAL_ONLY & set(home_headings["zh-hant"]), home_headings["zh-hant"]
+    assert not TRADITIONAL_ONLY & set(home_headings["zh-hans"]), home_headings["zh-hans"]
