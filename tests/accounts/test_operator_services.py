@@ -101,3 +101,45 @@ def test_last_active_admin_cannot_leave_when_other_admin_is_inactive(operator):
         services.membership_remove(actor=active.user, membership=active)
     assert excinfo.value.code == "last_admin"
     assert Membership.objects.filter(pk=active.pk).exists()
+
+
+def _join_audits():
+    return list(
+        AuditEvent.objects.filter(action="membership_role_changed").order_by("id").values_list("detail__how", "detail__to")
+    )
+
+
+def test_organisation_create_audits_the_creator_joining(user):
+    from tests.factories import region
+
+    services.organisation_create(actor=user, name="伦敦示例", kind="university", country=region("GB"),
+                                 registration_number="RC1")
+    assert _join_audits() == [("created", "admin")]
+
+
+def test_invitation_accept_and_join_approval_are_audited(org_admin):
+    invitee, requester = UserFactory(), UserFactory()
+    _, raw = services.invitation_create(actor=org_admin.user, organisation=org_admin.organisation,
+                                        role=MembershipRole.ADMIN)
+    services.invitation_accept(user=invitee, raw_token=raw)
+    join_request = services.join_request_create(user=requester, organisation=org_admin.organisation)
+    services.join_request_decide(actor=org_admin.user, join_request=join_request, approve=True)
+    assert _join_audits() == [("invitation", "admin"), ("join_request", "member")]
+
+
+def test_operator_changing_an_email_clears_its_verification(operator):
+    subject = UserFactory(email="old@example.org")
+    subject.email = "New@Example.org"
+    services.user_update_by_operator(actor=operator, user=subject, changed=["email"])
+    subject.refresh_from_db()
+    assert (subject.email, subject.email_verified_at) == ("new@example.org", None)
+
+
+def test_password_set_by_operator_is_audited_and_revokes_tokens(operator):
+    subject = UserFactory()
+    token, _ = services.api_token_create(actor=subject, name="script")
+    services.user_record_password_set_by_operator(actor=operator, user_id=subject.pk)
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    event = AuditEvent.objects.get(action="password_changed")
+    assert (event.actor, event.target_id, event.detail) == (operator, str(subject.pk), {"by_operator": True})

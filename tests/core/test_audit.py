@@ -305,3 +305,38 @@ def test_admin_join_request_change_form_is_read_only(db, client_for):
     client.post(url, {"status": "approved"})
     join_request.refresh_from_db()
     assert join_request.status == "pending"
+
+
+def test_admin_password_change_is_audited(db, client_for):
+    operator = OperatorFactory()
+    subject = UserFactory()
+    url = f"/backoffice/accounts/user/{subject.pk}/password/"
+    response = client_for(operator).post(url, {"password1": "brand-new-pass-99", "password2": "brand-new-pass-99",
+                                               "usable_password": "true"})
+    assert response.status_code == 302
+    subject.refresh_from_db()
+    assert subject.check_password("brand-new-pass-99") is True
+    event = AuditEvent.objects.get(action=AuditAction.PASSWORD_CHANGED)
+    assert (event.actor, event.target_id) == (operator, str(subject.pk))
+
+
+def test_admin_user_add_stores_email_lower_case(db, client_for):
+    from duijie.accounts.models import User
+
+    response = client_for(OperatorFactory()).post("/backoffice/accounts/user/add/", {
+        "email": "Mixed@Example.ORG", "full_name": "混合", "password1": "brand-new-pass-99",
+        "password2": "brand-new-pass-99", "usable_password": "true", "_save": "Save",
+        "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0",
+        "memberships-MIN_NUM_FORMS": "0", "memberships-MAX_NUM_FORMS": "1000",
+    })
+    assert response.status_code == 302
+    assert User.objects.filter(email="mixed@example.org").count() == 1
+
+
+def test_audit_log_detail_is_translated(operator, client_for):
+    from duijie.accounts import services
+
+    subject = UserFactory()
+    services.user_set_platform_role(actor=operator, user=subject, role="broker")
+    html = client_for(operator, language="zh-hans").get(AUDIT_LOG).content.decode()
+    assert "角色: 无 → 技术经纪人" in html

@@ -15,7 +15,13 @@ import polib
 import pytest
 from django.conf import settings
 
-from tests.factories import AdminMembershipFactory, ApiTokenFactory, OrganisationFactory, UserFactory
+from tests.factories import (
+    AdminMembershipFactory,
+    ApiTokenFactory,
+    OperatorFactory,
+    OrganisationFactory,
+    UserFactory,
+)
 
 LOCALE_DIR = Path(settings.LOCALE_PATHS[0])
 CATALOGS = ["zh_Hans", "zh_Hant", "en", "ru"]
@@ -195,7 +201,15 @@ def site(db):  # type: ignore[no-untyped-def]
     user = UserFactory(full_name="张伟", job_title="技术总监")
     AdminMembershipFactory(user=user, organisation=organisation)
     ApiTokenFactory(user=user, name="夜间导出")
-    return {"user": user, "organisation": organisation}
+    operator = OperatorFactory(full_name="王静")
+    # Audit rows of several kinds, so that the audit log's detail column is rendered too.
+    from duijie.accounts import services
+
+    services.user_set_platform_role(actor=operator, user=user, role="broker")
+    services.organisation_set_verified(actor=operator, organisation=organisation)
+    services.organisation_set_status(actor=operator, organisation=organisation, status="suspended")
+    services.organisation_set_status(actor=operator, organisation=organisation, status="active")
+    return {"user": user, "organisation": organisation, "operator": operator}
 
 
 # (path, signed in, expected status, whether the <h1> is interface text rather than content)
@@ -208,18 +222,35 @@ PAGES = [
     ("/reference/fields/", False, 200, True),
     ("/accounts/profile/", True, 200, True),
     ("/no-such-page/", False, 404, True),
+    ("members", True, 200, True),
+    ("edit", True, 200, False),
+    ("/accounts/organisations/new/", True, 200, True),
+    ("/accounts/password/reset/", False, 200, True),
+    ("/accounts/password/change/", True, 200, True),
+    ("/operator/audit/", "operator", 200, True),
+    ("/accounts/users/", "operator", 200, True),
+    ("/operator/audit/", True, 403, True),
 ]
-PAGE_IDS = ["home", "sign-in", "sign-up", "organisations", "organisation", "fields", "profile", "404"]
+PAGE_IDS = [
+    "home", "sign-in", "sign-up", "organisations", "organisation", "fields", "profile", "404",
+    "members", "organisation-edit", "organisation-new", "password-reset", "password-change", "audit-log",
+    "users", "403",
+]
 
 
 @pytest.fixture
 def render(site, client_for):  # type: ignore[no-untyped-def]
     """``render(path, signed_in, language, status)``: the page's visible text."""
 
-    def get(path: str, signed_in: bool, language: str, status: int) -> PageText:
-        client = client_for(site["user"] if signed_in else None, language=language)
-        if path == "organisation":
-            path = f"/accounts/organisations/{site['organisation'].pk}/"
+    def get(path: str, signed_in: bool | str, language: str, status: int) -> PageText:
+        who = site["operator"] if signed_in == "operator" else site["user"] if signed_in else None
+        client = client_for(who, language=language)
+        pk = site["organisation"].pk
+        path = {
+            "organisation": f"/accounts/organisations/{pk}/",
+            "members": f"/accounts/organisations/{pk}/members/",
+            "edit": f"/accounts/organisations/{pk}/edit/",
+        }.get(path, path)
         response = client.get(path)
         assert response.status_code == status
         return visible_text(response.content.decode())

@@ -131,3 +131,26 @@ def test_api_docs_scripts_are_served_locally(db, client_for):
     response = client_for(None).get("/static/ninja/swagger-ui-bundle.js")
     assert response.status_code == 200
     assert response["Content-Type"].startswith(("text/javascript", "application/javascript"))
+
+
+def test_csrf_failure_page_is_translated(db):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="zh-hans").post("/accounts/sign-in/", {})
+    assert response.status_code == 403
+    assert "表单已过期" in response.content.decode()
+
+
+def test_bad_host_gets_the_400_page(db):
+    from django.test import Client
+
+    response = Client(HTTP_HOST="evil.example", HTTP_ACCEPT_LANGUAGE="en").get("/")
+    assert response.status_code == 400
+    assert "Bad request" in response.content.decode()
+
+
+def test_org_admin_sees_my_organisation_in_navigation(org_admin, client_for):
+    response = client_for(org_admin.user, language="en").get("/")
+    assert ("My organisation", f"/accounts/organisations/{org_admin.organisation.pk}/members/", False) in [
+        (str(label), url, active) for label, url, active in response.context["nav_items"]
+    ]
