@@ -409,3 +409,19 @@ def test_api_user_memberships_hide_invisible_organisations(db):
     memberships = client.get(f"/api/users/{shared.user.pk}").json()["memberships"]
     assert [m["organisation_id"] for m in memberships] == [shared.organisation_id]
     assert hidden.organisation_id not in [m["organisation_id"] for m in memberships]
+
+
+@pytest.mark.parametrize("path", ["/api/organisations", "/api/users"])
+def test_api_lists_queries_do_not_grow_with_items(operator, path):
+    from tests.helpers import get_counting_queries
+
+    client = Client()
+    client.force_login(operator, backend="django.contrib.auth.backends.ModelBackend")
+    MembershipFactory()
+    one, response = get_counting_queries(client, path)
+    first = response.json()["count"]
+    for _ in range(4):
+        MembershipFactory()
+    five, response = get_counting_queries(client, path)
+    assert response.json()["count"] == first + 4
+    assert five == one

@@ -877,3 +877,20 @@ def test_operator_navigation_shows_operator_links(operator, user, client_for):
     ]
     assert client_for(user).get("/").context["operator_nav_items"] == []
 
+
+
+def test_members_page_queries_do_not_grow_with_members(org_admin, client_for):
+    from tests.factories import JoinRequestFactory
+
+    client = client_for(org_admin.user)
+    url = reverse("accounts:organisation_members", args=[org_admin.organisation.pk])
+    MembershipFactory(organisation=org_admin.organisation)
+    JoinRequestFactory(organisation=org_admin.organisation)
+    one, response = get_counting_queries(client, url)
+    assert len(response.context["members"]) == 2
+    for _ in range(4):
+        MembershipFactory(organisation=org_admin.organisation)
+        JoinRequestFactory(organisation=org_admin.organisation)
+    five, response = get_counting_queries(client, url)
+    assert (len(response.context["members"]), len(response.context["join_requests"])) == (6, 5)
+    assert five == one
