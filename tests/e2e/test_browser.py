@@ -224,6 +224,8 @@ def test_main_pages_in_every_language_screenshots(open_browser):  # type: ignore
                 assert heading == translated(HERO, language)
             if language == "ru" and name != "organisation":  # the organisation's name is its own
                 assert CYRILLIC.search(heading), f"{name}-ru: no Cyrillic in {heading!r}"
+            # Nothing sticks out sideways at a common desktop width (long Russian labels).
+            assert page.evaluate("document.documentElement.scrollWidth") <= 1280, f"{name}-{language}"
             session.screenshot(f"{name}-{language}")
         assert session.page_errors == [], language
         assert session.failed == [], language
