@@ -29,16 +29,23 @@ class MembershipInline(admin.TabularInline):
         return False
 
 
-def _role_action(role: str, label: Any):  # type: ignore[no-untyped-def]
+def _service_action(name: str, label: Any, call: Any, subject: str):  # type: ignore[no-untyped-def]
     def action(modeladmin: Any, request: HttpRequest, queryset: Any) -> None:
-        for user in queryset:
+        for obj in queryset:
             try:
-                services.user_set_platform_role(actor=request.user, user=user, role=role)
+                call(actor=request.user, **{subject: obj})
             except DomainError as exc:
-                modeladmin.message_user(request, f"{user.email}: {exc.message}", messages.ERROR)
-    action.__name__ = f"set_role_{role or 'none'}"
+                modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+    action.__name__ = name
     action.short_description = label  # type: ignore[attr-defined]
     return action
+
+
+def _role_action(role: str, label: Any):  # type: ignore[no-untyped-def]
+    return _service_action(
+        f"set_role_{role or 'none'}", label,
+        lambda **kw: services.user_set_platform_role(role=role, **kw), "user",
+    )
 
 
 @admin.register(User)
@@ -87,15 +94,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
 
 
 def _organisation_action(name: str, label: Any, call: Any):  # type: ignore[no-untyped-def]
-    def action(modeladmin: Any, request: HttpRequest, queryset: Any) -> None:
-        for organisation in queryset:
-            try:
-                call(actor=request.user, organisation=organisation)
-            except DomainError as exc:
-                modeladmin.message_user(request, f"{organisation}: {exc.message}", messages.ERROR)
-    action.__name__ = name
-    action.short_description = label  # type: ignore[attr-defined]
-    return action
+    return _service_action(name, label, call, "organisation")
 
 
 @admin.register(Organisation)
@@ -184,16 +183,6 @@ class ReadOnlyAdmin(AuditedAdmin):
         return False
 
 
-def _service_action(name: str, label: Any, call: Any, subject: str):  # type: ignore[no-untyped-def]
-    def action(modeladmin: Any, request: HttpRequest, queryset: Any) -> None:
-        for obj in queryset:
-            try:
-                call(actor=request.user, **{subject: obj})
-            except DomainError as exc:
-                modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
-    action.__name__ = name
-    action.short_description = label  # type: ignore[attr-defined]
-    return action
 
 
 @admin.register(Invitation)

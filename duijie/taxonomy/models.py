@@ -19,7 +19,20 @@ class ActiveQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
 
-class TechField(MultilingualNameModel):
+class ReferenceEntry(MultilingualNameModel):
+    """Abstract: a reference row with labels, an order and an on/off switch (retired rows stay
+    for the records that point at them)."""
+
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ActiveQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class TechField(ReferenceEntry):
     """A technology field; top-level fields have sub-fields (one level of nesting or more)."""
 
     code = models.CharField(
@@ -30,18 +43,13 @@ class TechField(MultilingualNameModel):
         "self", verbose_name=_("parent field"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="children",
     )
-    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
-    is_active = models.BooleanField(_("active"), default=True)
-
-    objects = ActiveQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("technology field")
         verbose_name_plural = _("technology fields")
         ordering = ["sort_order", "code"]
 
 
-class Industry(MultilingualNameModel):
+class Industry(ReferenceEntry):
     """An application industry (GB/T 4754 sections and selected divisions)."""
 
     code = models.CharField(_("code"), max_length=10, unique=True)
@@ -49,11 +57,6 @@ class Industry(MultilingualNameModel):
         "self", verbose_name=_("parent industry"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="children",
     )
-    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
-    is_active = models.BooleanField(_("active"), default=True)
-
-    objects = ActiveQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("industry")
         verbose_name_plural = _("industries")
@@ -85,20 +88,15 @@ class TechnologyReadinessLevel(MultilingualNameModel):
         return f"TRL {self.level} · {self.label}"
 
 
-class CooperationMode(MultilingualNameModel):
+class CooperationMode(ReferenceEntry):
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
-    is_active = models.BooleanField(_("active"), default=True)
-
-    objects = ActiveQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("cooperation mode")
         verbose_name_plural = _("cooperation modes")
         ordering = ["sort_order", "code"]
 
 
-class Region(MultilingualNameModel):
+class Region(ReferenceEntry):
     """Countries (ISO 3166-1), Chinese provinces and cities (GB/T 2260), UK nations and
     regions, Russian federal subjects; nested through ``parent``."""
 
@@ -110,11 +108,6 @@ class Region(MultilingualNameModel):
     )
     iso_code = models.CharField(_("ISO code"), max_length=10, blank=True, db_index=True)
     gbt2260_code = models.CharField(_("GB/T 2260 code"), max_length=6, blank=True, db_index=True)
-    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
-    is_active = models.BooleanField(_("active"), default=True)
-
-    objects = ActiveQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("region")
         verbose_name_plural = _("regions")
