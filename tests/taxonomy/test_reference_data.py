@@ -263,3 +263,33 @@ def test_field_list_page_query_count_is_fixed(db, client_for):
     after, response = get_counting_queries(client, "/reference/fields/")
     assert len(response.context["fields"]) == 12
     assert after == before
+
+
+def test_operator_edits_a_field_label_in_the_back_office(db, client_for):
+    from duijie.core.models import AuditEvent
+    from tests.factories import OperatorFactory
+
+    operator = OperatorFactory()
+    field = TechField.objects.get(code="ai")
+    url = f"/backoffice/taxonomy/techfield/{field.pk}/change/"
+    client = client_for(operator)
+    assert client.get(url).status_code == 200
+    response = client.post(url, {
+        "code": field.code, "name_zh_hans": "人工智能（新）", "name_zh_hant": field.name_zh_hant,
+        "name_en": field.name_en, "name_ru": field.name_ru, "parent": "", "sort_order": field.sort_order,
+        "is_active": "on", "_save": "Save",
+    })
+    assert response.status_code == 302
+    field.refresh_from_db()
+    assert field.name_zh_hans == "人工智能（新）"
+    event = AuditEvent.objects.get(target_type="taxonomy.TechField", target_id=str(field.pk))
+    assert (event.action, event.actor, event.detail) == ("admin_changed", operator, {"fields": ["name_zh_hans"]})
+
+
+def test_non_operator_staff_cannot_edit_reference_data(db, client_for):
+    from tests.factories import UserFactory
+
+    staff = UserFactory(is_staff=True)
+    field = TechField.objects.get(code="ai")
+    response = client_for(staff).get(f"/backoffice/taxonomy/techfield/{field.pk}/change/")
+    assert response.status_code == 403
