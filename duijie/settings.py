@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "duijie.core",
     "duijie.accounts",
     "duijie.taxonomy",
+    "duijie.supply",
+    "duijie.docking",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,417 @@
+"""Every write to achievements, IP assets, attachments, experts and exhibitions.
+
+``achievement_transition`` is the one place a status changes; its side effects per step:
+
+- submit: history row; e-mail to operators (a new item in the screening queue).
+- publish: history row with the checklist; ``published_at`` set on first publication; e-mail to the owners.
+- return: history row with the reason; e-mail to the owners with the reason.
+- start_negotiation / resume / transfer / archive / restore: history row.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext_lazy as _
+
+from duijie.accounts.models import Organisation, User
+from duijie.core.errors import DomainError, PermissionDenied
+from duijie.core.mail import send_templated_mail
+from duijie.core.text import normalise_for_search
+from duijie.supply import policies
+from duijie.supply.enums import (
+    PUBLIC_STATUSES,
+    AchievementStatus,
+    AttachmentKind,
+    HistoryKind,
+    IPStatus,
+    IPType,
+    PriceBand,
+    PriceType,
+)
+from duijie.supply.ip_numbers import normalise_ip_number, validate_ip_asset
+from duijie.supply.models import (
+    Achievement,
+    AchievementAttachment,
+    AchievementHistory,
+    AchievementTranslation,
+    AchievementView,
+    Expert,
+    IPAsset,
+)
+from duijie.supply.workflow import TRANSITIONS, ScreeningCheck
+
+# Approximate CNY value of one unit, for the price-band facet only (never for money shown).
+FX_TO_CNY: dict[str, Decimal] = {
+    "CNY": Decimal(1), "USD": Decimal("7.2"), "EUR": Decimal("7.8"), "GBP": Decimal("9.1"), "RUB": Decimal("0.08"),
+}
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_KEYWORDS = 10
+BOT_USER_AGENT = re.compile(r"bot|crawl|spider|slurp|curl|wget|python-requests|httpx|headless|monitor|preview",
+                            re.IGNORECASE)
+
+
+@dataclass
+class IPAssetData:
+    ip_type: str
+    number: str = ""
+    jurisdiction: str = "CN"
+    status: str = IPStatus.FILED
+    title: str = ""
+    filing_date: date | None = None
+    grant_date: date | None = None
+
+
+@dataclass
+class AchievementData:
+    """Everything an owner enters; forms, the API and imports all build one of these."""
+
+    title: str
+    summary: str
+    language: str = "zh-hans"
+    description: str = ""
+    keywords: list[str] = field(default_factory=list)
+    field_ids: list[int] = field(default_factory=list)
+    industry_ids: list[int] = field(default_factory=list)
+    cooperation_mode_ids: list[int] = field(default_factory=list)
+    expert_ids: list[int] = field(default_factory=list)
+    trl: int | None = None
+    attribute: str = "original"
+    price_type: str = PriceType.NEGOTIABLE
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    currency: str = "CNY"
+    financing_need: str = ""
+    team_members: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+    video_url: str = ""
+    recommending_unit_id: int | None = None
+    external_id: str = ""
+    translations: dict[str, tuple[str, str]] = field(default_factory=dict)  # language -> (title, summary)
+    ip_assets: list[IPAssetData] | None = None  # None: leave the existing ones alone
+
+
+SCALAR_FIELDS = (
+    "title", "summary", "language", "description", "keywords", "trl", "attribute", "price_type", "price_min",
+    "price_max", "currency", "financing_need", "team_members", "contact_name", "contact_phone", "contact_email",
+    "video_url", "recommending_unit_id", "external_id",
+)
+
+
+def stage_for_trl(trl: int | None) -> str:
+    if trl is None:
+        return ""
+    return "early" if trl <= 3 else "middle" if trl <= 6 else "mature"
+
+
+def price_band_for(price_type: str, price_min: Decimal | None, currency: str) -> str:
+    if price_type == PriceType.NEGOTIABLE or price_min is None:
+        return PriceBand.NEGOTIABLE
+    wan = price_min * FX_TO_CNY.get(currency, Decimal(1)) / Decimal(10_000)
+    if wan < 10:
+        return PriceBand.UNDER_100K
+    if wan < 100:
+        return PriceBand.TO_1M
+    if wan < 1000:
+        return PriceBand.TO_10M
+    return PriceBand.OVER_10M
+
+
+def _clean_keywords(keywords: list[str]) -> list[str]:
+    seen: list[str] = []
+    for raw in keywords:
+        for part in re.split(r"[,，;；、]", str(raw)):
+            word = part.strip()
+            if word and word not in seen:
+                seen.append(word[:50])
+    return seen[:MAX_KEYWORDS]
+
+
+def _validate(data: AchievementData) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+
+    def add(name: str, message: Any) -> None:
+        errors.setdefault(name, []).append(str(message))
+
+    if not data.title.strip():
+        add("title", _("Give the achievement a title."))
+    if not data.summary.strip():
+        add("summary", _("Write a short summary."))
+    if not data.field_ids:
+        add("fields", _("Choose at least one technology field."))
+    if data.trl is not None and not 1 <= data.trl <= 9:
+        add("trl", _("The technology readiness level is between 1 and 9."))
+    if data.price_type == PriceType.RANGE:
+        if data.price_min is None:
+            add("price_min", _("Give the lower end of the price range, or choose negotiable."))
+        elif data.price_min < 0:
+            add("price_min", _("A price cannot be negative."))
+        if data.price_max is not None and data.price_min is not None and data.price_max < data.price_min:
+            add("price_max", _("The upper end of the range is below the lower end."))
+    for index, asset in enumerate(data.ip_assets or []):
+        for name, messages in validate_ip_asset(
+            ip_type=asset.ip_type, jurisdiction=asset.jurisdiction, number=asset.number, status=asset.status,
+            filing_date=asset.filing_date, grant_date=asset.grant_date,
+        ).items():
+            for message in messages:
+                add(f"ip_assets.{index}.{name}", message)
+    return errors
+
+
+def _search_text(achievement: Achievement, translations: dict[str, tuple[str, str]]) -> str:
+    parts = [achievement.title, achievement.summary, " ".join(achievement.keywords or [])]
+    for title, summary in translations.values():
+        parts += [title, summary]
+    return normalise_for_search(" ".join(parts))
+
+
+def _apply(achievement: Achievement, data: AchievementData) -> None:
+    for name in SCALAR_FIELDS:
+        setattr(achievement, name, getattr(data, name))
+    achievement.title = achievement.title.strip()
+    achievement.summary = achievement.summary.strip()
+    achievement.keywords = _clean_keywords(data.keywords)
+    if achievement.price_type == PriceType.NEGOTIABLE:
+        achievement.price_min = achievement.price_max = None
+    achievement.stage = stage_for_trl(achievement.trl)
+    achievement.price_band = price_band_for(achievement.price_type, achievement.price_min, achievement.currency)
+
+
+def _save_relations(achievement: Achievement, data: AchievementData) -> None:
+    achievement.fields.set(data.field_ids)
+    achievement.industries.set(data.industry_ids)
+    achievement.cooperation_modes.set(data.cooperation_mode_ids)
+    achievement.experts.set(Expert.objects.filter(pk__in=data.expert_ids, organisation=achievement.organisation))
+    achievement.translations.exclude(language__in=list(data.translations)).delete()
+    for language, (title, summary) in data.translations.items():
+        if language == achievement.language:
+            continue
+        AchievementTranslation.objects.update_or_create(
+            achievement=achievement, language=language, defaults={"title": title.strip(), "summary": summary.strip()}
+        )
+    if data.ip_assets is not None:
+        achievement.ip_assets.all().delete()
+        IPAsset.objects.bulk_create([
+            IPAsset(
+                achievement=achievement, ip_type=a.ip_type, title=a.title,
+                number=normalise_ip_number(a.jurisdiction, a.number, a.ip_type) if a.ip_type != IPType.KNOW_HOW
+                else a.number.strip(),
+                jurisdiction=a.jurisdiction, status=a.status, filing_date=a.filing_date, grant_date=a.grant_date,
+            )
+            for a in data.ip_assets
+        ])
+    achievement.has_granted_patent = achievement.ip_assets.filter(
+        ip_type__in=[IPType.INVENTION_PATENT, IPType.UTILITY_MODEL, IPType.DESIGN], status=IPStatus.GRANTED
+    ).exists()
+    achievement.search_text = _search_text(achievement, {
+        t.language: (t.title, t.summary) for t in achievement.translations.all()
+    })
+    achievement.save(update_fields=["has_granted_patent", "search_text"])
+
+
+def _full_clean(achievement: Achievement) -> None:
+    try:
+        achievement.full_clean(exclude=["search_text"])
+    except ValidationError as exc:
+        fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+        raise DomainError(exc.messages[0], code="validation_error", fields=fields) from exc
+
+
+@transaction.atomic
+def achievement_create(*, actor: User, organisation: Organisation, data: AchievementData) -> Achievement:
+    """Create a draft. Side effects: none until it is submitted."""
+    if not policies.can_create_achievement_for(actor, organisation):
+        raise PermissionDenied(_("Only members of the institution can add its achievements."))
+    errors = _validate(data)
+    if errors:
+        raise DomainError(_("Please correct the marked fields."), code="validation_error", fields=errors)
+    achievement = Achievement(organisation=organisation, created_by=actor)
+    _apply(achievement, data)
+    _full_clean(achievement)
+    try:
+        with transaction.atomic():
+            achievement.save()
+    except IntegrityError as exc:
+        raise DomainError(_("Another achievement of this institution already uses this external id."),
+                          code="validation_error",
+                          fields={"external_id": [str(_("Already used."))]}) from exc
+    _save_relations(achievement, data)
+    return achievement
+
+
+@transaction.atomic
+def achievement_update(*, actor: User, achievement: Achievement, data: AchievementData) -> Achievement:
+    """Change the content. A published achievement stays published; the change is recorded
+    in its history (which fields, by whom)."""
+    achievement = Achievement.objects.select_for_update().get(pk=achievement.pk)
+    if not policies.can_edit_achievement(actor, achievement):
+        raise PermissionDenied()
+    errors = _validate(data)
+    if errors:
+        raise DomainError(_("Please correct the marked fields."), code="validation_error", fields=errors)
+    before = {name: getattr(achievement, name) for name in SCALAR_FIELDS}
+    before_relations = _relation_snapshot(achievement)
+    _apply(achievement, data)
+    _full_clean(achievement)
+    try:
+        with transaction.atomic():
+            achievement.save()
+    except IntegrityError as exc:
+        raise DomainError(_("Another achievement of this institution already uses this external id."),
+                          code="validation_error", fields={"external_id": [str(_("Already used."))]}) from exc
+    _save_relations(achievement, data)
+    changed = [name for name in SCALAR_FIELDS if getattr(achievement, name) != before[name]]
+    changed += [name for name, value in _relation_snapshot(achievement).items() if value != before_relations[name]]
+    if changed and achievement.status in PUBLIC_STATUSES:
+        AchievementHistory.objects.create(
+            achievement=achievement, kind=HistoryKind.EDIT, actor=actor, from_status=achievement.status,
+            to_status=achievement.status, detail={"fields": changed},
+        )
+    return achievement
+
+
+def _relation_snapshot(achievement: Achievement) -> dict[str, Any]:
+    return {
+        "fields": sorted(achievement.fields.values_list("pk", flat=True)),
+        "industries": sorted(achievement.industries.values_list("pk", flat=True)),
+        "cooperation_modes": sorted(achievement.cooperation_modes.values_list("pk", flat=True)),
+        "experts": sorted(achievement.experts.values_list("pk", flat=True)),
+        "translations": sorted(achievement.translations.values_list("language", "title", "summary")),
+        "ip_assets": sorted(achievement.ip_assets.values_list("ip_type", "number", "status")),
+    }
+
+
+@transaction.atomic
+def achievement_transition(
+    *, actor: User, achievement: Achievement, name: str, reason: str = "", checklist: list[str] | None = None
+) -> Achievement:
+    """Move an achievement along its lifecycle (see ``workflow.py``); side effects in the module docstring.
+    A refused transition changes nothing."""
+    achievement = Achievement.objects.select_for_update().select_related("organisation").get(pk=achievement.pk)
+    transition = TRANSITIONS.get(name)
+    if transition is None:
+        raise DomainError(_("Unknown action."), code="unknown_transition")
+    if not transition.allowed(actor, achievement):
+        raise PermissionDenied()
+    if achievement.status not in transition.sources:
+        raise DomainError(
+            _("This cannot be done while the achievement is “%(status)s”.") % {"status": achievement.get_status_display()},
+            code="invalid_transition",
+        )
+    reason = reason.strip()
+    if transition.needs_reason and not reason:
+        raise DomainError(_("Give a reason; the owners will read it."), code="reason_required",
+                          fields={"reason": [str(_("Give a reason; the owners will read it."))]})
+    ticked = sorted(set(checklist or []))
+    if transition.needs_checklist:
+        missing = [key for key in ScreeningCheck.ITEMS if key not in ticked]
+        if missing:
+            raise DomainError(_("Tick every item of the screening checklist before publishing."),
+                              code="checklist_incomplete", fields={"checklist": [str(ScreeningCheck.ITEMS[k]) for k in missing]})
+    old = achievement.status
+    achievement.status = transition.target
+    if transition.target == AchievementStatus.PUBLISHED and achievement.published_at is None:
+        achievement.published_at = timezone.now()
+    achievement.save(update_fields=["status", "published_at", "updated_at"])
+    AchievementHistory.objects.create(
+        achievement=achievement, kind=HistoryKind.TRANSITION, actor=actor, from_status=old,
+        to_status=transition.target, reason=reason, detail={"checklist": ticked} if ticked else {},
+    )
+    _notify_transition(achievement, name, reason)
+    return achievement
+
+
+def _notify_transition(achievement: Achievement, name: str, reason: str) -> None:
+    path = reverse("supply:achievement_detail", args=[achievement.pk])
+    if name == "submit":
+        for operator in User.objects.filter(platform_role="operator", is_active=True):
+            send_templated_mail(to=operator.email, template="supply/email/submitted",
+                                context={"achievement": achievement, "path": reverse("supply:screening_queue")},
+                                language=operator.preferred_language)
+    elif name in ("publish", "return"):
+        for member in User.objects.filter(memberships__organisation=achievement.organisation, is_active=True):
+            send_templated_mail(to=member.email, template=f"supply/email/{'published' if name == 'publish' else 'returned'}",
+                                context={"achievement": achievement, "reason": reason, "path": path},
+                                language=member.preferred_language)
+
+
+# --- Attachments ------------------------------------------------------------------------------
+
+_SIGNATURES: list[tuple[bytes, int, str, str]] = [
+    (b"%PDF-", 0, AttachmentKind.PDF, "pdf"),
+    (b"\x89PNG\r\n\x1a\n", 0, AttachmentKind.IMAGE, "png"),
+    (b"\xff\xd8\xff", 0, AttachmentKind.IMAGE, "jpg"),
+    (b"GIF87a", 0, AttachmentKind.IMAGE, "gif"),
+    (b"GIF89a", 0, AttachmentKind.IMAGE, "gif"),
+    (b"WEBP", 8, AttachmentKind.IMAGE, "webp"),
+]
+
+
+def sniff_attachment(head: bytes) -> tuple[str, str] | None:
+    """(kind, extension) from the file's first bytes, whatever its name claims; None if not allowed."""
+    for signature, offset, kind, extension in _SIGNATURES:
+        if head[offset:offset + len(signature)] == signature and (extension != "webp" or head[:4] == b"RIFF"):
+            return kind, extension
+    return None
+
+
+@transaction.atomic
+def attachment_add(*, actor: User, achievement: Achievement, upload: UploadedFile) -> AchievementAttachment:
+    """Store an image or PDF; the type comes from the content, the stored name is generated."""
+    if not policies.can_edit_achievement(actor, achievement):
+        raise PermissionDenied()
+    if upload.size is None or upload.size > MAX_ATTACHMENT_BYTES:
+        raise DomainError(_("A file may be at most 10 MB."), code="file_too_large",
+                          fields={"file": [str(_("A file may be at most 10 MB."))]})
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    sniffed = sniff_attachment(head)
+    if sniffed is None:
+        raise DomainError(_("Only PNG, JPEG, GIF and WebP images and PDF documents can be attached."),
+                          code="file_type", fields={"file": [str(_("This file type is not accepted."))]})
+    kind, extension = sniffed
+    original = get_valid_filename((upload.name or "file").rsplit("/", 1)[-1])[:150] or "file"
+    attachment = AchievementAttachment(achievement=achievement, kind=kind, original_name=original, size=upload.size)
+    attachment.file.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def attachment_remove(*, actor: User, attachment: AchievementAttachment) -> None:
+    if not policies.can_edit_achievement(actor, attachment.achievement):
+        raise PermissionDenied()
+    attachment.file.delete(save=False)
+    attachment.delete()
+
+
+# --- Views -------------------------------------------------------------------------------------
+
+
+def achievement_record_view(*, achievement: Achievement, visitor: str, user_agent: str) -> bool:
+    """Count one view per visitor, item and day; bots are not counted. True when counted."""
+    if not visitor or BOT_USER_AGENT.search(user_agent or "") or achievement.status not in PUBLIC_STATUSES:
+        return False
+    try:
+        with transaction.atomic():
+            AchievementView.objects.create(achievement=achievement, visitor=visitor[:64], day=timezone.localdate())
+    except IntegrityError:
+        return False
+    Achievement.objects.filter(pk=achievement.pk).update(view_count=F("view_count") + 1)
+    return True
+
