@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 
 from duijie.accounts.api import router as accounts_router
 from duijie.core.api import AUTH_OPTIONAL, install_error_handlers
+from duijie.supply.api import router as supply_router
 from duijie.taxonomy.api import router as taxonomy_router
 
 api = NinjaAPI(
@@ -25,3 +26,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/taxonomy/", taxonomy_router)
+api.add_router("/supply/", supply_router)

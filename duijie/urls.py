@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("duijie.core.urls")),
     path("accounts/", include("duijie.accounts.urls")),
     path("reference/", include("duijie.taxonomy.urls")),
+    path("hall/", include("duijie.supply.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/", api.urls),

@@ -11,7 +11,10 @@ from duijie.accounts.enums import JoinRequestStatus, MembershipRole, Organisatio
 from duijie.accounts.models import ApiToken, Invitation, JoinRequest, Membership, Organisation, User
 from duijie.accounts.tokens import hash_secret
 from duijie.accounts.validators import uscc_check_char
-from duijie.taxonomy.models import Region
+from duijie.core.text import normalise_for_search
+from duijie.supply.enums import AchievementStatus, PriceBand
+from duijie.supply.models import Achievement, Expert
+from duijie.taxonomy.models import Region, TechField
 
 PASSWORD = "correct-horse-42"
 
@@ -123,3 +126,34 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Script {n}")
     prefix = factory.LazyAttribute(lambda o: o.raw_token[:9])
     token_hash = factory.LazyAttribute(lambda o: hash_secret(o.raw_token))
+
+
+class AchievementFactory(factory.django.DjangoModelFactory):
+    """A published achievement, created directly (no service). ``fields=["code", ...]`` sets its
+    technology fields; ``search_text`` covers the title and summary."""
+
+    class Meta:
+        model = Achievement
+        skip_postgeneration_save = True
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    title = factory.Sequence(lambda n: f"测试成果{n}")
+    summary = "一项可以转化的技术。"
+    language = "zh-hans"
+    status = AchievementStatus.PUBLISHED
+    published_at = factory.LazyFunction(timezone.now)
+    price_band = PriceBand.NEGOTIABLE
+    search_text = factory.LazyAttribute(lambda o: normalise_for_search(f"{o.title} {o.summary}"))
+
+    @factory.post_generation
+    def fields(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        if create and extracted:
+            self.fields.set(TechField.objects.filter(code__in=extracted))
+
+
+class ExpertFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Expert
+
+    name = factory.Sequence(lambda n: f"专家{n}")
+    organisation = factory.SubFactory(OrganisationFactory)

@@ -17,6 +17,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     items: list[tuple[Any, str]] = [
         (pgettext_lazy("navigation", "Home"), reverse("core:home")),
+        (_("Exhibition hall"), reverse("supply:hall")),
         (_("Organisations"), reverse("accounts:organisation_list")),
         (_("Technology fields"), reverse("taxonomy:field_list")),
         (_("API"), "/api/docs"),
@@ -31,6 +32,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     operator_items: list[tuple[Any, str]] = []
     if policies.is_operator(user):
         operator_items = [
+            (_("Screening queue"), reverse("supply:screening_queue")),
             (_("Users and roles"), reverse("accounts:user_list")),
             (_("Audit log"), reverse("core:audit_log")),
             (_("Back office"), reverse("admin:index")),

@@ -8,11 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from duijie.accounts.models import User
 from duijie.core.errors import DomainError, PermissionDenied
+from duijie.core.mail import send_templated_mail
 from duijie.docking.models import DockingRequest
 from duijie.supply import policies as supply_policies
 from duijie.supply.models import Achievement
 from duijie.taxonomy.models import CooperationMode
-from duijie.core.mail import send_templated_mail
 
 
 @transaction.atomic

@@ -250,6 +250,9 @@ class AchievementView(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["achievement", "visitor", "day"], name="supply_view_once")]
 
+    def __str__(self) -> str:
+        return f"{self.achievement_id} @ {self.day}"
+
 
 class Exhibition(models.Model):
     """A themed hall curated by operators (e.g. a technology week); stays online after its dates."""
@@ -283,3 +286,6 @@ class ExhibitionItem(models.Model):
     class Meta:
         ordering = ["sort_order", "id"]
         constraints = [models.UniqueConstraint(fields=["exhibition", "achievement"], name="supply_exhibition_item")]
+
+    def __str__(self) -> str:
+        return f"{self.exhibition_id}: {self.achievement_id}"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -78,13 +79,13 @@ class HallQuery:
     q: str = ""
     field: str = ""  # top-level field code
     subfield: str = ""
-    institution: list[int] = field(default_factory=list)
-    country: list[str] = field(default_factory=list)
-    stage: list[str] = field(default_factory=list)
-    mode: list[str] = field(default_factory=list)
-    ip: list[str] = field(default_factory=list)
+    institution: list[int] = dc_field(default_factory=list)
+    country: list[str] = dc_field(default_factory=list)
+    stage: list[str] = dc_field(default_factory=list)
+    mode: list[str] = dc_field(default_factory=list)
+    ip: list[str] = dc_field(default_factory=list)
     granted: bool = False
-    price: list[str] = field(default_factory=list)
+    price: list[str] = dc_field(default_factory=list)
     sort: str = "newest"
 
     @classmethod

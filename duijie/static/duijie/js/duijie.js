@@ -6,6 +6,12 @@
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       select.addEventListener("change", function () { select.form.submit(); });
     });
+    // Filter forms (the exhibition hall): apply a ticked facet at once.
+    document.querySelectorAll("form[data-autosubmit-form]").forEach(function (form) {
+      form.addEventListener("change", function (event) {
+        if (event.target.matches("input[type=checkbox], input[type=radio], select")) { form.submit(); }
+      });
+    });
     // Mobile navigation toggle.
     var toggle = document.querySelector("[data-nav-toggle]");
     if (toggle) {

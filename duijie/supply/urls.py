@@ -1,0 +1,19 @@
+from django.urls import path
+
+from duijie.supply import views
+
+app_name = "supply"
+urlpatterns = [
+    path("", views.hall, name="hall"),
+    path("achievements/<int:pk>/", views.achievement_detail, name="achievement_detail"),
+    path("achievements/<int:pk>/transition/", views.achievement_transition, name="achievement_transition"),
+    path("achievements/<int:pk>/docking/", views.docking_request, name="docking_request"),
+    path("achievements/<int:pk>/edit/", views.achievement_edit, name="achievement_edit"),
+    path("achievements/new/", views.achievement_create, name="achievement_create"),
+    path("mine/", views.my_achievements, name="my_achievements"),
+    path("screening/", views.screening_queue, name="screening_queue"),
+    path("experts/", views.expert_directory, name="expert_directory"),
+    path("experts/<int:pk>/", views.expert_detail, name="expert_detail"),
+    path("institutions/<int:pk>/", views.institution, name="institution"),
+    path("exhibitions/<slug:slug>/", views.exhibition, name="exhibition"),
+]

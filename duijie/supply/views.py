@@ -1,0 +1,229 @@
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from duijie.accounts import policies as account_policies
+from duijie.accounts.selectors import organisation_get, user_memberships
+from duijie.core.errors import DomainError
+from duijie.core.pagination import paginate, query_without_page
+from duijie.core.views import permission_denied
+from duijie.core.web import call_service
+from duijie.docking import selectors as docking_selectors
+from duijie.docking.services import docking_request_create
+from duijie.supply import policies, selectors, services
+from duijie.supply.display import localised
+from duijie.supply.forms import (
+    AchievementForm,
+    DockingRequestForm,
+    IPAssetFormSet,
+    TransitionForm,
+    ip_assets_from,
+)
+from duijie.supply.workflow import ScreeningCheck, available_transitions
+
+
+def hall(request: HttpRequest) -> HttpResponse:
+    """The public exhibition hall: every filter state is a shareable URL."""
+    query = selectors.HallQuery.from_params(request.GET)
+    page = paginate(request, selectors.hall_results(user=request.user, query=query), per_page=selectors.HALL_PAGE_SIZE)
+    template = "supply/_hall_results.html" if request.htmx else "supply/hall.html"
+    return render(request, template, {
+        "query": query, "page": page, "cards": [localised(a) for a in page.object_list],
+        "facets": selectors.hall_facets(user=request.user, query=query),
+        "querystring": query_without_page(request), "sorts": _sorts(query),
+    })
+
+
+def _sorts(query: selectors.HallQuery) -> list[tuple[str, str]]:
+    options = [("newest", _("Newest")), ("views", _("Most viewed"))]
+    if query.q:
+        options.insert(0, ("relevance", _("Relevance")))
+    return options
+
+
+def _get(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
+    try:
+        return selectors.achievement_get(user=request.user, pk=pk)
+    except DomainError:
+        raise Http404() from None
+
+
+def _visitor(request: HttpRequest) -> str:
+    """A stable, anonymous key for "one view per visitor and day"."""
+    if request.user.is_authenticated:
+        raw = f"u{request.user.pk}"
+    else:
+        raw = f"a{request.META.get('REMOTE_ADDR', '')}|{request.META.get('HTTP_USER_AGENT', '')}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+def achievement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    achievement = _get(request, pk)
+    user = request.user
+    services.achievement_record_view(achievement=achievement, visitor=_visitor(request),
+                                     user_agent=request.META.get("HTTP_USER_AGENT", ""))
+    return render(request, "supply/achievement_detail.html", {
+        "achievement": achievement,
+        "card": localised(achievement),
+        "can_edit": policies.can_edit_achievement(user, achievement),
+        "can_see_contact": policies.can_see_contact(user, achievement),
+        "can_request_docking": policies.can_request_docking(user, achievement),
+        "has_open_request": docking_selectors.has_open_request(user=user, achievement=achievement),
+        "transitions": available_transitions(user, achievement),
+        "checklist": ScreeningCheck.ITEMS,
+        "history": selectors.achievement_history(user=user, achievement=achievement)[:20],
+        "docking_form": DockingRequestForm(),
+    })
+
+
+@login_required
+@require_POST
+def achievement_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    achievement = _get(request, pk)
+    form = TransitionForm(request.POST)
+    if form.is_valid() and call_service(
+        request, services.achievement_transition, actor=request.user, achievement=achievement,
+        name=form.cleaned_data["name"], reason=form.cleaned_data["reason"], checklist=form.cleaned_data["checklist"],
+    ):
+        messages.success(request, _("Done."))
+    if not policies.can_view_achievement(request.user, achievement.__class__.objects.get(pk=pk)):
+        return redirect("supply:hall")
+    return redirect("supply:achievement_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def docking_request(request: HttpRequest, pk: int) -> HttpResponse:
+    achievement = _get(request, pk)
+    form = DockingRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Tell the team in a sentence or two what you are looking for."))
+    elif call_service(request, docking_request_create, requester=request.user, achievement=achievement,
+                      message=form.cleaned_data["message"], cooperation_mode=form.cleaned_data["cooperation_mode"]):
+        messages.success(request, _("Your request has been recorded. The platform operators will put you in touch."))
+    return redirect("supply:achievement_detail", pk=pk)
+
+
+@login_required
+def my_achievements(request: HttpRequest) -> HttpResponse:
+    page = paginate(request, selectors.my_achievements(user=request.user))
+    return render(request, "supply/my_achievements.html", {
+        "page": page, "memberships": user_memberships(user=request.user),
+    })
+
+
+def _edit_page(request: HttpRequest, *, organisation, achievement=None) -> HttpResponse:  # type: ignore[no-untyped-def]
+    if request.method == "POST":
+        form = AchievementForm(request.POST)
+        formset = IPAssetFormSet(request.POST, prefix="ip")
+    else:
+        form = AchievementForm(initial=AchievementForm.initial_for(achievement) if achievement else {
+            "language": request.LANGUAGE_CODE if request.LANGUAGE_CODE in ("zh-hans", "zh-hant", "en", "ru") else "zh-hans",
+            "contact_name": request.user.full_name, "contact_email": request.user.email,
+        })
+        initial_assets = [
+            {"ip_type": a.ip_type, "number": a.number, "jurisdiction": a.jurisdiction, "status": a.status,
+             "filing_date": a.filing_date, "grant_date": a.grant_date}
+            for a in achievement.ip_assets.all()
+        ] if achievement else []
+        formset = IPAssetFormSet(initial=initial_assets, prefix="ip")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        data = form.to_data(ip_assets_from(formset))
+        if achievement is None:
+            saved = call_service(request, services.achievement_create, form=form, actor=request.user,
+                                 organisation=organisation, data=data)
+        else:
+            saved = call_service(request, services.achievement_update, form=form, actor=request.user,
+                                 achievement=achievement, data=data)
+        if saved is not None:
+            messages.success(request, _("Saved."))
+            return redirect("supply:achievement_detail", pk=saved.pk)
+    return render(request, "supply/achievement_form.html", {
+        "form": form, "formset": formset, "organisation": organisation, "achievement": achievement,
+    })
+
+
+@login_required
+def achievement_create(request: HttpRequest) -> HttpResponse:
+    memberships = list(user_memberships(user=request.user))
+    org_id = request.GET.get("organisation") or request.POST.get("organisation")
+    choices = [m.organisation for m in memberships]
+    organisation = next((o for o in choices if str(o.pk) == str(org_id)), choices[0] if len(choices) == 1 else None)
+    if organisation is None and org_id and account_policies.is_operator(request.user):
+        try:
+            organisation = organisation_get(user=request.user, pk=int(org_id))
+        except (DomainError, ValueError):
+            organisation = None
+    if organisation is None:
+        if not choices:
+            messages.error(request, _("Join your institution on the platform first; achievements belong to an institution."))
+            return redirect("accounts:profile")
+        return render(request, "supply/choose_organisation.html", {"organisations": choices})
+    if not policies.can_create_achievement_for(request.user, organisation):
+        return permission_denied(request)
+    return _edit_page(request, organisation=organisation)
+
+
+@login_required
+def achievement_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    achievement = _get(request, pk)
+    if not policies.can_edit_achievement(request.user, achievement):
+        return permission_denied(request)
+    return _edit_page(request, organisation=achievement.organisation, achievement=achievement)
+
+
+@login_required
+def screening_queue(request: HttpRequest) -> HttpResponse:
+    if not policies.can_screen(request.user):
+        return permission_denied(request)
+    page = paginate(request, selectors.screening_queue(user=request.user))
+    return render(request, "supply/screening_queue.html", {"page": page})
+
+
+def expert_directory(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:100]
+    field_code = request.GET.get("field", "")
+    page = paginate(request, selectors.expert_directory(user=request.user, q=q, field_code=field_code))
+    from duijie.taxonomy.selectors import top_level_fields
+
+    return render(request, "supply/expert_directory.html", {
+        "page": page, "q": q, "field": field_code, "fields": top_level_fields(request.user),
+        "querystring": query_without_page(request),
+    })
+
+
+def expert_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        expert = selectors.expert_get(user=request.user, pk=pk)
+    except DomainError:
+        raise Http404() from None
+    achievements = selectors.hall_base(user=request.user).filter(experts=expert).order_by("-published_at")[:10]
+    return render(request, "supply/expert_detail.html", {
+        "expert": expert, "cards": [localised(a) for a in achievements],
+    })
+
+
+def institution(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        organisation = organisation_get(user=request.user, pk=pk)
+    except DomainError:
+        raise Http404() from None
+    showcase = selectors.institution_showcase(user=request.user, organisation=organisation)
+    return render(request, "supply/institution.html", {
+        "organisation": organisation, **showcase, "cards": [localised(a) for a in showcase["achievements"]],
+    })
+
+
+def exhibition(request: HttpRequest, slug: str) -> HttpResponse:
+    exhibition = get_object_or_404(selectors.exhibitions_visible_to(request.user), slug=slug)
+    items = selectors.exhibition_items(user=request.user, exhibition=exhibition)
+    return render(request, "supply/exhibition.html", {
+        "exhibition": exhibition, "cards": [localised(a) for a in items],
+    })
