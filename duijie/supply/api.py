@@ -4,8 +4,8 @@ Reads go through ``selectors`` (so visibility is decided once), writes through `
 Reference data travels as codes (``/api/taxonomy/...`` lists them); codes are turned into rows here.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: django-ninja's ``@paginate`` reads the
+# parameter annotations of the function it wraps, and a string "HallFilters" cannot be resolved there.
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any

@@ -415,3 +415,116 @@ def achievement_record_view(*, achievement: Achievement, visitor: str, user_agen
     Achievement.objects.filter(pk=achievement.pk).update(view_count=F("view_count") + 1)
     return True
 
+
+# --- Experts and exhibitions ---------------------------------------------------------------------
+
+# This section's own imports (it was appended to the module as a unit).
+from duijie.accounts import policies as account_policies  # noqa: E402
+from duijie.supply.models import Exhibition, ExhibitionItem, ResearchDirection  # noqa: E402
+from duijie.taxonomy.models import TechField  # noqa: E402
+
+
+def _clean_or_raise(obj: Any, exclude: list[str] | None = None) -> None:
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+        raise DomainError(exc.messages[0], code="validation_error", fields=fields) from exc
+
+
+@transaction.atomic
+def expert_create(
+    *,
+    actor: User,
+    organisation: Organisation,
+    name: str,
+    name_en: str,
+    title: str,
+    field_codes: list[str],
+    directions: list[tuple[str, str]],
+    bio: str,
+    available_for_consulting: bool,
+    available_part_time: bool,
+) -> Expert:
+    """Create a public expert profile of the institution with its research directions
+    (``(language, text)`` pairs, shown in the order given). Operators and members of the institution.
+    Side effects: none."""
+    if not (account_policies.is_operator(actor) or account_policies.is_org_member(actor, organisation)):
+        raise PermissionDenied(_("Only members of the institution can add its experts."))
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors.setdefault("name", []).append(str(_("Give the expert's name.")))
+    codes = list(dict.fromkeys(code.strip() for code in field_codes if code.strip()))
+    fields = list(TechField.objects.filter(code__in=codes))
+    unknown = sorted(set(codes) - {f.code for f in fields})
+    if unknown:
+        errors.setdefault("fields", []).append(
+            str(_("Unknown technology fields: %(codes)s.") % {"codes": ", ".join(unknown)})
+        )
+    rows = [
+        ResearchDirection(language=language, text=text.strip(), sort_order=order)
+        for order, (language, text) in enumerate(directions)
+    ]
+    for row in rows:
+        try:
+            row.full_clean(exclude=["expert"])
+        except ValidationError as exc:
+            errors.setdefault("directions", []).extend(str(m) for m in exc.messages)
+    if errors:
+        raise DomainError(_("Please correct the marked fields."), code="validation_error", fields=errors)
+    expert = Expert(
+        organisation=organisation, name=name.strip(), name_en=name_en.strip(), title=title.strip(), bio=bio.strip(),
+        available_for_consulting=available_for_consulting, available_part_time=available_part_time,
+    )
+    _clean_or_raise(expert)
+    expert.save()
+    expert.fields.set(fields)
+    for row in rows:
+        row.expert = expert
+    ResearchDirection.objects.bulk_create(rows)
+    return expert
+
+
+@transaction.atomic
+def exhibition_create(
+    *,
+    actor: User,
+    slug: str,
+    title: str,
+    title_en: str,
+    intro: str,
+    intro_en: str,
+    starts_on: date,
+    ends_on: date,
+    achievement_ids: list[int],
+    is_published: bool,
+) -> Exhibition:
+    """A themed hall featuring public achievements, in the order given. Operators only.
+    Side effects: none."""
+    if not policies.can_curate_exhibitions(actor):
+        raise PermissionDenied()
+    errors: dict[str, list[str]] = {}
+    if not title.strip():
+        errors.setdefault("title", []).append(str(_("Give the exhibition a title.")))
+    if ends_on < starts_on:
+        errors.setdefault("ends_on", []).append(str(_("The exhibition cannot end before it starts.")))
+    if Exhibition.objects.filter(slug=slug).exists():
+        errors.setdefault("slug", []).append(str(_("Another exhibition already uses this address.")))
+    ids = list(dict.fromkeys(achievement_ids))
+    public = Achievement.objects.filter(pk__in=ids, status__in=PUBLIC_STATUSES).count()
+    if public != len(ids):
+        errors.setdefault("achievement_ids", []).append(
+            str(_("Only published achievements can be featured in an exhibition."))
+        )
+    if errors:
+        raise DomainError(_("Please correct the marked fields."), code="validation_error", fields=errors)
+    exhibition = Exhibition(
+        slug=slug, title=title.strip(), title_en=title_en.strip(), intro=intro.strip(), intro_en=intro_en.strip(),
+        starts_on=starts_on, ends_on=ends_on, is_published=is_published,
+    )
+    _clean_or_raise(exhibition)
+    exhibition.save()
+    ExhibitionItem.objects.bulk_create([
+        ExhibitionItem(exhibition=exhibition, achievement_id=pk, sort_order=order) for order, pk in enumerate(ids)
+    ])
+    return exhibition

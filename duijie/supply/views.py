@@ -136,18 +136,37 @@ def _edit_page(request: HttpRequest, *, organisation, achievement=None) -> HttpR
         formset = IPAssetFormSet(initial=initial_assets, prefix="ip")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         data = form.to_data(ip_assets_from(formset))
-        if achievement is None:
-            saved = call_service(request, services.achievement_create, form=form, actor=request.user,
-                                 organisation=organisation, data=data)
+        try:
+            if achievement is None:
+                saved = services.achievement_create(actor=request.user, organisation=organisation, data=data)
+            else:
+                saved = services.achievement_update(actor=request.user, achievement=achievement, data=data)
+        except DomainError as exc:
+            _place_errors(exc, form, formset)
         else:
-            saved = call_service(request, services.achievement_update, form=form, actor=request.user,
-                                 achievement=achievement, data=data)
-        if saved is not None:
             messages.success(request, _("Saved."))
             return redirect("supply:achievement_detail", pk=saved.pk)
     return render(request, "supply/achievement_form.html", {
         "form": form, "formset": formset, "organisation": organisation, "achievement": achievement,
     })
+
+
+def _place_errors(exc: DomainError, form: AchievementForm, formset) -> None:  # type: ignore[no-untyped-def]
+    """Put a service's field errors where the person typed: the form, or the IP-asset row."""
+    rows = [f for f in formset.forms if f.cleaned_data.get("ip_type")]
+    placed = False
+    for key, errors in exc.fields.items():
+        parts = key.split(".")
+        for error in errors:
+            if parts[0] == "ip_assets" and len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(rows):
+                row = rows[int(parts[1])]
+                row.add_error(parts[2] if parts[2] in row.fields else None, error)
+                placed = True
+            elif key in form.fields:
+                form.add_error(key, error)
+                placed = True
+    if not placed:
+        form.add_error(None, exc.message)
 
 
 @login_required
