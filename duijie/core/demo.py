@@ -34,6 +34,7 @@ DEMO_EMAIL_DOMAIN = "duijie.demo"
 # Loaders in the order they run; later apps append their own.
 LOADERS: list[str] = [
     "duijie.accounts.demo.load",
+    "duijie.supply.demo.load",
 ]
 
 M = TypeVar("M", bound=models.Model)

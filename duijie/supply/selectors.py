@@ -99,7 +99,7 @@ class HallQuery:
             field=params.get("field", "").strip(),
             subfield=params.get("subfield", "").strip(),
             institution=ints("institution"),
-            country=[v for v in params.getlist("country") if v][:20],
+            country=[v.upper() for v in params.getlist("country") if v][:20],
             stage=[v for v in params.getlist("stage") if v in ("early", "middle", "mature")],
             mode=[v for v in params.getlist("mode") if v][:20],
             ip=[v for v in params.getlist("ip") if v in IPType.values],
@@ -157,9 +157,10 @@ def hall_results(*, user: Any, query: HallQuery) -> QuerySet[Achievement]:
         qs = qs.order_by("-view_count", "-published_at", "-id")
     elif query.sort == "relevance":
         # Items whose title carries the words come first, then the newest.
-        words = [w for w in query.q.split() if w][:8]
+        # Compare in the search form on both sides, so 機器人 ranks 机器人 titles first too.
+        words = {*query.q.split()[:8], *normalise_for_search(query.q).split()[:8]}
         title_hit = Q()
-        for word in words:
+        for word in sorted(words):
             title_hit |= Q(title__icontains=word)
         from django.db.models import Case, IntegerField, Value, When
 

@@ -35,9 +35,11 @@ from duijie.supply.enums import (
     PUBLIC_STATUSES,
     AchievementStatus,
     AttachmentKind,
+    ContentLanguage,
     HistoryKind,
     IPStatus,
     IPType,
+    Jurisdiction,
     PriceBand,
     PriceType,
 )
@@ -162,7 +164,19 @@ def _validate(data: AchievementData) -> dict[str, list[str]]:
             add("price_min", _("A price cannot be negative."))
         if data.price_max is not None and data.price_min is not None and data.price_max < data.price_min:
             add("price_max", _("The upper end of the range is below the lower end."))
+    for language in data.translations:
+        if language not in ContentLanguage.values:
+            add("translations", _("Unknown language: %(lang)s") % {"lang": language})
+    if data.language not in ContentLanguage.values:
+        add("language", _("Unknown language: %(lang)s") % {"lang": data.language})
     for index, asset in enumerate(data.ip_assets or []):
+        if asset.ip_type not in IPType.values:
+            add(f"ip_assets.{index}.ip_type", _("Choose a type of IP asset."))
+            continue
+        if asset.status not in IPStatus.values:
+            add(f"ip_assets.{index}.status", _("Choose a valid status."))
+        if asset.jurisdiction not in Jurisdiction.values:
+            add(f"ip_assets.{index}.jurisdiction", _("Choose a valid jurisdiction."))
         for name, messages in validate_ip_asset(
             ip_type=asset.ip_type, jurisdiction=asset.jurisdiction, number=asset.number, status=asset.status,
             filing_date=asset.filing_date, grant_date=asset.grant_date,

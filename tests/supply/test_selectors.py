@@ -90,3 +90,14 @@ def test_sorting_by_views_and_relevance(org_admin):
 def test_hall_query_ignores_unknown_values():
     query = q("stage=bogus&ip=nope&price=cheap&sort=random&institution=abc")
     assert (query.stage, query.ip, query.price, query.sort, query.institution) == ([], [], [], "newest", [])
+
+
+def test_relevance_ranks_titles_first_for_a_traditional_query(org_admin):
+    in_summary = published(org_admin, title="锂电池材料", summary="可用于工业机器人的电池")
+    in_title = published(org_admin, title="工业机器人控制器", summary="控制器")
+    assert list(selectors.hall_results(user=AnonymousUser(), query=q("q=機器人"))) == [in_title, in_summary]
+
+
+def test_country_filter_is_case_insensitive(org_admin):
+    item = published(org_admin)
+    assert list(selectors.hall_results(user=AnonymousUser(), query=q("country=cn"))) == [item]

@@ -207,3 +207,14 @@ def test_owners_cannot_request_docking_on_their_own_achievement(org_admin):
 def test_operator_can_create_for_any_organisation(org_admin):
     achievement = services.achievement_create(actor=OperatorFactory(), organisation=org_admin.organisation, data=data())
     assert achievement.organisation == org_admin.organisation
+
+
+def test_unknown_choices_in_ip_assets_and_translations_are_refused(org_admin):
+    from duijie.supply.services import IPAssetData
+
+    with pytest.raises(DomainError) as excinfo:
+        services.achievement_create(actor=org_admin.user, organisation=org_admin.organisation, data=data(
+            translations={"fr": ("Titre", "")},
+            ip_assets=[IPAssetData(ip_type="know_how", status="pending", jurisdiction="XX")]))
+    assert sorted(excinfo.value.fields) == ["ip_assets.0.jurisdiction", "ip_assets.0.status", "translations"]
+    assert Achievement.objects.count() == 0
