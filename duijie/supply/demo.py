@@ -54,12 +54,15 @@ from duijie.supply.models import Achievement, Exhibition, Expert
 from duijie.supply.workflow import ScreeningCheck
 from duijie.taxonomy.models import CooperationMode, TechField
 
+# The demo achievements: ChinaXiv preprints only (CC BY 4.0, redistribution allowed with attribution, which
+# every item's description gives). The development set's CSL records are not used: their Apache-2.0 grant
+# comes from the dataset's compilers, not from the journals that hold the abstracts. See DEMO_SOURCES.md.
 DATA_FILE = Path(__file__).resolve().parent / "data" / "demo_achievements.jsonl"
 SUMMARY_LIMIT = 600
 MAX_DEMO_KEYWORDS = 5
 
-# The institutions that own demo achievements, by content language, and how many records each language
-# gets when the data file is made (:func:`select_records`): 6 × 34 Chinese, 3 × 32 English.
+# The institutions that own demo achievements, by content language, and how many records of each language
+# the data file holds (:func:`select_records`): about 34 per Chinese institution, 32 per other one.
 ZH_INSTITUTIONS = ("xjtlu", "ujs", "njust", "njtech", "uestc", "nano_institute")
 EN_INSTITUTIONS = ("liverpool", "swansea", "ru_centre")
 ZH_RECORDS = 204
@@ -675,34 +678,33 @@ NOT_A_TECHNOLOGY = re.compile(
 )
 
 
-def _needle_pattern(needle: str) -> re.Pattern[str]:
-    if not needle.isascii():
-        return re.compile(re.escape(needle))
+def _latin_pattern(needle: str) -> re.Pattern[str]:
     whole = needle.endswith("$") or len(needle) <= 4
     needle = needle.rstrip("$")
     return re.compile(r"(?<![a-z0-9])" + re.escape(needle) + (r"s?(?![a-z0-9])" if whole else ""))
 
 
-_KEYWORD_PATTERNS = [(_needle_pattern(needle), code) for needle, code in KEYWORD_FIELDS]
+_CHINESE_NEEDLES = [(needle, code) for needle, code in KEYWORD_FIELDS if not needle.isascii()]
+_LATIN_PATTERNS = [(_latin_pattern(needle), code) for needle, code in KEYWORD_FIELDS if needle.isascii()]
 
 
 def field_scores(record: dict[str, Any]) -> Counter[str]:
     """TechField code → weight, from the record's title and keywords (2 per hit) and CLC code (1)."""
     scores: Counter[str] = Counter()
     title = record["title"].lower()
-    keywords = [k.lower() for k in record["keywords"]]
-    for pattern, code in _KEYWORD_PATTERNS:
-        if pattern.search(title):
-            scores[code] += 2
-        if any(pattern.search(k) for k in keywords):
-            scores[code] += 2
+    keywords = "\n".join(record["keywords"]).lower()
+    for needle, code in _CHINESE_NEEDLES:
+        scores[code] += 2 * ((needle in title) + (needle in keywords))
+    if re.search(r"[a-z0-9]", title + keywords):  # Chinese records carry Latin terms too (CMOS, 5G)
+        for pattern, code in _LATIN_PATTERNS:
+            scores[code] += 2 * ((pattern.search(title) is not None) + (pattern.search(keywords) is not None))
     clc = record.get("field", "")
     if clc.startswith("CLC:"):
         for prefix, code in CLC_FIELDS:
             if clc[4:].startswith(prefix):
                 scores[code] += 1
                 break
-    return scores
+    return +scores  # without the zero counts
 
 
 def field_codes_for(record: dict[str, Any], default: str) -> list[str]:
@@ -872,13 +874,14 @@ def _price(index: int, record: dict[str, Any], org_key: str) -> dict[str, Any]:
 
 
 def _assign(records: list[dict[str, Any]]) -> list[str]:
-    """The owning institution of each record (by position in the whole file, so a shorter load puts
-    every record where a full one does): its language's institutions in turn, an institution known
-    for the record's field first, the least-loaded one otherwise."""
+    """The owning institution of each record, decided in file order (so every run gives the same
+    owners): one of its language's institutions, the least-loaded of those known for
+    the record's field unless that would put it more than two items ahead, else the least-loaded one.
+    The exhibition's items go to the universities that took part in the 2021 week."""
     load: Counter[str] = Counter()
     owners: list[str] = []
     for record in records:
-        candidates = ZH_INSTITUTIONS if record["lang"] == "zh" else EN_INSTITUTIONS
+        candidates: tuple[str, ...] = ZH_INSTITUTIONS if record["lang"] == "zh" else EN_INSTITUTIONS
         if record["id"] in EXHIBITION_IDS:
             candidates = EXHIBITION_OWNERS[record["lang"]]
         top = field_codes_for(record, "")[0].split(".", 1)[0]

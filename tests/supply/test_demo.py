@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -48,11 +49,10 @@ def run_demo(*args: str) -> str:
     return out.getvalue()
 
 
-def supply_snapshot() -> dict[str, list[dict]]:
-    return {
-        model.__name__: list(model.objects.order_by("pk").values())
-        for model in (Expert, ResearchDirection, Achievement, IPAsset, AchievementHistory, Exhibition, ExhibitionItem)
-    }
+def supply_snapshot() -> dict[str, list[Any]]:
+    models: tuple[Any, ...] = (
+        Expert, ResearchDirection, Achievement, IPAsset, AchievementHistory, Exhibition, ExhibitionItem)
+    return {model.__name__: list(model.objects.order_by("pk").values()) for model in models}
 
 
 @pytest.fixture(scope="module")

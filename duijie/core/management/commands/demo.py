@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from duijie.core.demo import DEMO_PASSWORD, DemoContext, run_demo
+from duijie.core.demo import DEMO_PASSWORD, LOADERS, DemoContext, run_demo
 
 
 def _width(text: str) -> int:
@@ -43,11 +43,18 @@ class Command(BaseCommand):
             "--quiet", action="store_true",
             help="Do not list every object; print only the totals and the demo accounts.",
         )
+        parser.add_argument(
+            "--only", action="append", default=[], metavar="APP",
+            help="Load only this app's demo objects (repeatable), e.g. --only accounts.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         verbosity: int = options["verbosity"]
         quiet: bool = options["quiet"]
-        ctx = run_demo(write=self.stdout.write, verbose=verbosity >= 1 and not quiet)
+        only: list[str] = options["only"]
+        # "duijie.<app>.demo.load": pick by the app's name.
+        loaders = [path for path in LOADERS if path.split(".")[1] in only] if only else None
+        ctx = run_demo(write=self.stdout.write, verbose=verbosity >= 1 and not quiet, loaders=loaders)
         if verbosity < 1:
             return
         if not quiet:
