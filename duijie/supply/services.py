@@ -542,3 +542,25 @@ def exhibition_create(
         ExhibitionItem(exhibition=exhibition, achievement_id=pk, sort_order=order) for order, pk in enumerate(ids)
     ])
     return exhibition
+
+
+@transaction.atomic
+def curated_save(*, actor: User, obj: Exhibition | Expert, changed: list[str] | None = None) -> Exhibition | Expert:
+    """Save an operator's back-office edit of an exhibition or an expert profile (validated, audited).
+
+    Side effects: audit event ``admin_added`` / ``admin_changed``.
+    """
+    from duijie.core.enums import AuditAction
+    from duijie.core.services import audit_record
+
+    if not account_policies.is_operator(actor):
+        raise PermissionDenied()
+    if isinstance(obj, Exhibition) and obj.ends_on and obj.starts_on and obj.ends_on < obj.starts_on:
+        raise DomainError(_("The exhibition cannot end before it starts."), code="validation_error",
+                          fields={"ends_on": [str(_("The exhibition cannot end before it starts."))]})
+    _clean_or_raise(obj)
+    adding = obj.pk is None
+    obj.save()
+    audit_record(action=AuditAction.ADMIN_ADDED if adding else AuditAction.ADMIN_CHANGED, actor=actor, target=obj,
+                 detail={"fields": changed or []})
+    return obj

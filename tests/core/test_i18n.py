@@ -35,6 +35,8 @@ ALLOWED_ASCII_WORDS = {
     "API",  # navigation, footer, "API 令牌"
     "TRL",  # technology readiness level numbering on the reference page
     "English",  # the language switcher names each language in itself
+    "CNY", "GBP", "EUR", "USD", "RUB",  # ISO currency codes next to amounts
+    "PCT",  # the Patent Cooperation Treaty, named so in Chinese too
     "Authorization",  # the HTTP header shown in the token help text
     "Bearer",
 }
@@ -209,7 +211,28 @@ def site(db):  # type: ignore[no-untyped-def]
     services.organisation_set_verified(actor=operator, organisation=organisation)
     services.organisation_set_status(actor=operator, organisation=organisation, status="suspended")
     services.organisation_set_status(actor=operator, organisation=organisation, status="active")
-    return {"user": user, "organisation": organisation, "operator": operator}
+    # A published achievement and a submitted one, for the hall, its detail page and the screening queue.
+    from duijie.supply import services as supply_services
+    from duijie.supply.models import Expert, ResearchDirection
+    from duijie.supply.workflow import ScreeningCheck
+    from duijie.taxonomy.models import TechField
+    from tests.supply.helpers import data, granted_patent
+
+    achievement = supply_services.achievement_create(
+        actor=user, organisation=organisation,
+        data=data(fields=["ai.computer-vision"], modes=["transfer"], ip_assets=[granted_patent()],
+                  price_type="range", price_min=300_000, contact_name="张伟"),
+    )
+    supply_services.achievement_transition(actor=user, achievement=achievement, name="submit")
+    supply_services.achievement_transition(actor=operator, achievement=achievement, name="publish",
+                                           checklist=list(ScreeningCheck.ITEMS))
+    waiting = supply_services.achievement_create(actor=user, organisation=organisation, data=data(title="待审核成果"))
+    supply_services.achievement_transition(actor=user, achievement=waiting, name="submit")
+    expert = Expert.objects.create(name="李明", title="教授", organisation=organisation, available_for_consulting=True)
+    expert.fields.add(TechField.objects.get(code="ai"))
+    ResearchDirection.objects.create(expert=expert, language="zh-hans", text="工业视觉检测")
+    return {"user": user, "organisation": organisation, "operator": operator, "achievement": achievement,
+            "expert": expert}
 
 
 # (path, signed in, expected status, whether the <h1> is interface text rather than content)
@@ -230,11 +253,22 @@ PAGES = [
     ("/operator/audit/", "operator", 200, True),
     ("/accounts/users/", "operator", 200, True),
     ("/operator/audit/", True, 403, True),
+    ("/hall/", False, 200, True),
+    ("/hall/?field=ai&stage=middle&q=%E8%A7%86%E8%A7%89", False, 200, True),
+    ("achievement", True, 200, False),
+    ("achievement", "operator", 200, False),
+    ("achievement-edit", True, 200, True),
+    ("/hall/mine/", True, 200, True),
+    ("/hall/screening/", "operator", 200, True),
+    ("/hall/experts/", False, 200, True),
+    ("expert", False, 200, False),
+    ("institution", False, 200, False),
 ]
 PAGE_IDS = [
     "home", "sign-in", "sign-up", "organisations", "organisation", "fields", "profile", "404",
     "members", "organisation-edit", "organisation-new", "password-reset", "password-change", "audit-log",
-    "users", "403",
+    "users", "403", "hall", "hall-filtered", "achievement", "achievement-operator", "achievement-edit",
+    "my-achievements", "screening", "experts", "expert", "institution",
 ]
 
 
@@ -250,6 +284,10 @@ def render(site, client_for):  # type: ignore[no-untyped-def]
             "organisation": f"/accounts/organisations/{pk}/",
             "members": f"/accounts/organisations/{pk}/members/",
             "edit": f"/accounts/organisations/{pk}/edit/",
+            "achievement": f"/hall/achievements/{site['achievement'].pk}/",
+            "achievement-edit": f"/hall/achievements/{site['achievement'].pk}/edit/",
+            "expert": f"/hall/experts/{site['expert'].pk}/",
+            "institution": f"/hall/institutions/{pk}/",
         }.get(path, path)
         response = client.get(path)
         assert response.status_code == status
