@@ -1,10 +1,11 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from duijie.supply import views
 
 app_name = "supply"
 urlpatterns = [
     path("", views.hall, name="hall"),
+    re_path(r"^export\.(?P<fmt>xlsx|csv)$", views.hall_export, name="hall_export"),
     path("achievements/<int:pk>/", views.achievement_detail, name="achievement_detail"),
     path("achievements/<int:pk>/transition/", views.achievement_transition, name="achievement_transition"),
     path("achievements/<int:pk>/docking/", views.docking_request, name="docking_request"),

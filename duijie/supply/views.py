@@ -41,6 +41,27 @@ def hall(request: HttpRequest) -> HttpResponse:
     })
 
 
+def hall_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The hall's current filter state (same URL parameters) as XLSX or CSV."""
+    from django.conf import settings
+
+    from duijie.supply import exports
+
+    query = selectors.HallQuery.from_params(request.GET)
+    rows = selectors.hall_results(user=request.user, query=query).prefetch_related("cooperation_modes")[
+        : exports.MAX_EXPORT_ROWS]
+    site_url = settings.SITE_URL.rstrip("/")
+    if fmt == "xlsx":
+        body = exports.export_xlsx(rows, site_url=site_url)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body = exports.export_csv(rows, site_url=site_url)
+        content_type = "text/csv; charset=utf-8"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="duijie-achievements.{fmt}"'
+    return response
+
+
 def _sorts(query: selectors.HallQuery) -> list[tuple[str, str]]:
     options = [("newest", _("Newest")), ("views", _("Most viewed"))]
     if query.q:

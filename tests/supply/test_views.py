@@ -149,3 +149,25 @@ def test_expert_and_institution_pages_render(org_admin, client):
     assert client.get(reverse("supply:expert_detail", args=[expert.pk])).status_code == 200
     page = client.get(reverse("supply:institution", args=[org_admin.organisation.pk]))
     assert (page.context["achievement_count"], [d.text for d in page.context["directions"]]) == (1, ["工业视觉检测"])
+
+
+def test_export_follows_the_filter_and_leaves_drafts_out(org_admin, client):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    robot = published(org_admin, title="工业机器人视觉引导系统", fields=["ai"], contact_phone="0512-1")
+    published(org_admin, title="新型锂电池隔膜", fields=["new-materials"])
+    draft(org_admin, title="草稿成果", fields=["ai"])
+    csv_response = client.get("/hall/export.csv", {"field": "ai"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert csv_response["Content-Type"] == "text/csv; charset=utf-8"
+    body = csv_response.content.decode("utf-8")
+    assert body.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert [(r[0], r[1]) for r in rows[1:]] == [(str(robot.pk), "工业机器人视觉引导系统")]
+    assert "0512-1" not in body
+    xlsx = client.get("/hall/export.xlsx", {"field": "ai"})
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["工业机器人视觉引导系统"]
+    assert client.get("/hall/export.pdf").status_code == 404
