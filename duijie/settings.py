@@ -198,6 +198,8 @@ STATIC_ROOT = Path(env_str("DUIJIE_STATIC_ROOT", str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("DUIJIE_MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploaded files are served by Duijie itself unless a web server in front does it.
+SERVE_MEDIA = env_bool("DUIJIE_SERVE_MEDIA", True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

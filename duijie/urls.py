@@ -1,7 +1,7 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 from django.views.i18n import JavaScriptCatalog
 
 from duijie.api import api
@@ -20,8 +20,9 @@ urlpatterns = [
     path("backoffice/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.SERVE_MEDIA:
+    # The embedded mode serves uploads itself; behind nginx, nginx does (docs/deploy.md).
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
 
 handler400 = "duijie.core.views.bad_request"
 handler403 = "duijie.core.views.permission_denied"

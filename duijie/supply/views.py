@@ -267,3 +267,25 @@ def exhibition(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "supply/exhibition.html", {
         "exhibition": exhibition, "cards": [localised(a) for a in items],
     })
+
+
+@login_required
+@require_POST
+def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    achievement = _get(request, pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a file to upload."))
+    elif call_service(request, services.attachment_add, actor=request.user, achievement=achievement, upload=upload):
+        messages.success(request, _("File added."))
+    return redirect("supply:achievement_edit", pk=pk)
+
+
+@login_required
+@require_POST
+def attachment_delete(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    achievement = _get(request, pk)
+    attachment = get_object_or_404(achievement.attachments.all(), pk=attachment_pk)
+    if call_service(request, services.attachment_remove, actor=request.user, attachment=attachment, default=True):
+        messages.success(request, _("File removed."))
+    return redirect("supply:achievement_edit", pk=pk)

@@ -171,3 +171,20 @@ def test_export_follows_the_filter_and_leaves_drafts_out(org_admin, client):
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["工业机器人视觉引导系统"]
     assert client.get("/hall/export.pdf").status_code == 404
+
+
+def test_upload_and_remove_a_file_through_the_page(org_admin, client_for, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    item = draft(org_admin)
+    client = client_for(org_admin.user)
+    url = reverse("supply:attachment_upload", args=[item.pk])
+    client.post(url, {"file": SimpleUploadedFile("方案.pdf", b"%PDF-1.4 demo")})
+    client.post(url, {"file": SimpleUploadedFile("fake.png", b"not an image at all")})
+    assert list(item.attachments.values_list("original_name", "kind")) == [("方案.pdf", "pdf")]
+    attachment = item.attachments.get()
+    client.post(reverse("supply:attachment_delete", args=[item.pk, attachment.pk]))
+    assert item.attachments.count() == 0
+    outsider = client_for(UserFactory())
+    assert outsider.post(url, {"file": SimpleUploadedFile("x.pdf", b"%PDF-1.4")}).status_code == 404
