@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from duijie.supply.enums import (
     AchievementAttribute,
@@ -34,7 +35,8 @@ class Expert(models.Model):
     )
     name = models.CharField(_("name"), max_length=120)
     name_en = models.CharField(_("name in English"), max_length=120, blank=True)
-    title = models.CharField(_("title"), max_length=120, blank=True, help_text=_("e.g. Professor, Chief engineer"))
+    title = models.CharField(pgettext_lazy("job title", "title"), max_length=120, blank=True,
+                             help_text=_("e.g. Professor, Chief engineer"))
     organisation = models.ForeignKey(
         "accounts.Organisation", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="experts"
     )

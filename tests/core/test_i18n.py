@@ -37,7 +37,7 @@ ALLOWED_ASCII_WORDS = {
     "English",  # the language switcher names each language in itself
     "CNY", "GBP", "EUR", "USD", "RUB",  # ISO currency codes next to amounts
     "PCT",  # the Patent Cooperation Treaty, named so in Chinese too
-    "Excel", "CSV",  # export format names
+    "Excel", "CSV", "PNG", "JPEG", "GIF", "WebP", "PDF",  # file format names
     "Authorization",  # the HTTP header shown in the token help text
     "Bearer",
 }
