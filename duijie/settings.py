@@ -200,6 +200,9 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("DUIJIE_MEDIA_ROOT", str(VAR_DIR / "media")))
 # Uploaded files are served by Duijie itself unless a web server in front does it.
 SERVE_MEDIA = env_bool("DUIJIE_SERVE_MEDIA", True)
+# Bulk imports (supply.imports) run in a background thread of the web process; True runs them
+# inside the request instead (tests, and deployments that would rather wait than start threads).
+IMPORT_JOBS_INLINE = env_bool("DUIJIE_IMPORT_INLINE", False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -268,3 +271,6 @@ LOGGING = {
 }
 
 PLATFORM_NAME = _("Duijie")
+
+# ``duijie bench`` serves the app with a trivial baseline view added (duijie/bench/views.py).
+BENCH_URLS = env_bool("DUIJIE_BENCH_URLS", False)

@@ -24,6 +24,12 @@ if settings.SERVE_MEDIA:
     # The embedded mode serves uploads itself; behind nginx, nginx does (docs/deploy.md).
     urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
 
+if settings.BENCH_URLS:
+    # Only while ``duijie bench`` serves the app: the trivial baseline view it measures against.
+    from duijie.bench.views import trivial
+
+    urlpatterns += [path("__bench__/trivial", trivial, name="bench_trivial")]
+
 handler400 = "duijie.core.views.bad_request"
 handler403 = "duijie.core.views.permission_denied"
 handler404 = "duijie.core.views.page_not_found"

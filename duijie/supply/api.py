@@ -457,3 +457,72 @@ def expert_list(request: HttpRequest, q: str = "", field: str = "",  # type: ign
 @router.get("/experts/{pk}", response={200: ExpertDetailOut, **ERRORS}, summary="One expert")
 def expert_detail(request: HttpRequest, pk: int) -> Expert:
     return selectors.expert_get(user=request.user, pk=pk)
+
+
+# --- Bulk import ---------------------------------------------------------------------------------
+
+# This section's own imports (it was appended to the module as a unit).
+from ninja import File, Form, UploadedFile  # noqa: E402
+
+from duijie.supply import imports  # noqa: E402
+from duijie.supply.models import ImportJob  # noqa: E402
+
+
+class ImportProblemOut(Schema):
+    row: int = Field(description="The row as a spreadsheet shows it (the header is row 1); 0: the file as a whole.")
+    column: str = Field(description="The column's header as written in the file; empty: the row as a whole.")
+    problem: str
+
+
+class ImportJobOut(Schema):
+    id: int
+    organisation: OrganisationRef
+    file_name: str
+    status: str = Field(description="queued, running, done or failed.")
+    dry_run: bool
+    total: int = Field(description="Rows in the file (known once it has been read).")
+    processed: int = Field(description="Rows checked so far.")
+    created: int
+    updated: int
+    problem_count: int = Field(description="Problems found; any problem and nothing is imported.")
+    problems: list[ImportProblemOut] = Field(description=f"The first {imports.MAX_REPORTED_PROBLEMS} problems.")
+    summary: str = Field(description="Where the job stands, in a sentence.")
+    error: str = Field(description="Why a failed job stopped.")
+    created_at: datetime
+    finished_at: datetime | None
+
+    @staticmethod
+    def resolve_file_name(obj: ImportJob) -> str:
+        return obj.original_name
+
+    @staticmethod
+    def resolve_problem_count(obj: ImportJob) -> int:
+        return int(obj.report.get("problem_count", 0))
+
+    @staticmethod
+    def resolve_problems(obj: ImportJob) -> list[dict[str, Any]]:
+        return list(obj.report.get("problems", []))
+
+    @staticmethod
+    def resolve_summary(obj: ImportJob) -> str:
+        return imports.job_summary(obj)
+
+
+@router.post("/imports", response={202: ImportJobOut, **ERRORS}, auth=AUTH_REQUIRED,
+             summary="Import achievements from an XLSX or CSV file (the template's columns); a job to follow")
+def import_create(
+    request: HttpRequest, file: File[UploadedFile], organisation: Form[int], dry_run: Form[bool] = False
+) -> Status[ImportJob]:
+    """Nothing is imported from a file with any problem; ``dry_run`` only checks. Follow the job at
+    ``GET /imports/{id}`` until its status is done or failed."""
+    errors: dict[str, list[str]] = {}
+    owner = _organisation_or_error(request, organisation, "organisation", errors)
+    _raise_if(errors)
+    job = imports.import_job_start(actor=request.user, organisation=owner, upload=file, dry_run=dry_run)
+    return Status(202, imports.import_job_get(user=request.user, pk=job.pk))
+
+
+@router.get("/imports/{pk}", response={200: ImportJobOut, **ERRORS}, auth=AUTH_REQUIRED,
+            summary="One import job: progress and report (the person who started it and operators)")
+def import_detail(request: HttpRequest, pk: int) -> ImportJob:
+    return imports.import_job_get(user=request.user, pk=pk)

@@ -89,3 +89,14 @@ class AttachmentKind(models.TextChoices):
 class HistoryKind(models.TextChoices):
     TRANSITION = "transition", _("Status change")
     EDIT = "edit", _("Edit")
+
+
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", pgettext_lazy("import job status", "Queued")
+    RUNNING = "running", pgettext_lazy("import job status", "Running")
+    DONE = "done", pgettext_lazy("import job status", "Done")
+    FAILED = "failed", pgettext_lazy("import job status", "Failed")
+
+
+# Still to finish: the job page keeps polling while a job is in one of these.
+IMPORT_ACTIVE_STATUSES = frozenset({ImportJobStatus.QUEUED, ImportJobStatus.RUNNING})

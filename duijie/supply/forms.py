@@ -131,3 +131,23 @@ class DockingRequestForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["cooperation_mode"].queryset = CooperationMode.objects.filter(is_active=True)
+
+
+class ImportForm(forms.Form):
+    """The bulk import's upload: the institution (when the person may choose), the file, dry run."""
+
+    organisation = forms.ModelChoiceField(label=_("Institution"), queryset=None, empty_label=None)
+    file = forms.FileField(label=_("XLSX or CSV file"),
+                           help_text=_("The template filled in, at most 20 MB. Large files run in the background; "
+                                       "the next page shows their progress."))
+    dry_run = forms.BooleanField(label=_("Dry run: only check the file and report problems, import nothing"),
+                                 required=False, initial=True)
+
+    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        if len(organisations) == 1:
+            self.fields["organisation"].widget = forms.HiddenInput()
+            self.fields["organisation"].initial = organisations[0].pk
+        self.fields["file"].widget.attrs["accept"] = (
+            ".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

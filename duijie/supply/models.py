@@ -25,6 +25,15 @@ from duijie.supply.enums import (
 )
 
 
+def private_storage():  # type: ignore[no-untyped-def]
+    """Files only the application reads (uploaded import spreadsheets): under ``var/private``,
+    never served under /media/."""
+    from django.conf import settings
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=settings.VAR_DIR / "private")
+
+
 class Expert(models.Model):
     """A researcher's public profile: research directions, fields, availability for enterprises."""
 
@@ -159,7 +168,14 @@ class Achievement(models.Model):
                 name="supply_achievement_external_id_unique",
             )
         ]
-        indexes = [models.Index(fields=["status", "-published_at"], name="supply_ach_status_pub")]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="supply_ach_status_pub"),
+            # Covers the hall's facet counts (selectors.hall_facets): the grouped query on the row's columns,
+            # and the ids of the visible items whose links are counted (``id`` is for PostgreSQL's index-only
+            # scans; not INCLUDE, which SQLite lacks).
+            models.Index(fields=["organisation", "stage", "price_band", "has_granted_patent", "status", "id"],
+                         name="supply_ach_hall_facets"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -290,3 +306,44 @@ class ExhibitionItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.exhibition_id}: {self.achievement_id}"
+
+
+# This class's own import (it was appended to the module as a unit).
+from duijie.supply.enums import ImportJobStatus  # noqa: E402
+
+
+class ImportJob(models.Model):
+    """One upload of the bulk import (XLSX or CSV) and its outcome.
+
+    Written only by ``supply.imports``; ``processed`` counts the rows checked so far, so that the
+    page can show progress while a large file runs in the background.
+    """
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("institution"), on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("started by"), null=True, on_delete=models.SET_NULL,
+        related_name="import_jobs",
+    )
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", storage=private_storage)
+    original_name = models.CharField(_("file name"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=ImportJobStatus.choices,
+                              default=ImportJobStatus.QUEUED)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    processed = models.PositiveIntegerField(_("rows checked"), default=0)
+    created = models.PositiveIntegerField(_("achievements created"), default=0)
+    updated = models.PositiveIntegerField(_("achievements updated"), default=0)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name or self.file.name} ({self.status})"

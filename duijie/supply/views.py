@@ -289,3 +289,86 @@ def attachment_delete(request: HttpRequest, pk: int, attachment_pk: int) -> Http
     if call_service(request, services.attachment_remove, actor=request.user, attachment=attachment, default=True):
         messages.success(request, _("File removed."))
     return redirect("supply:achievement_edit", pk=pk)
+
+
+# --- Bulk import ----------------------------------------------------------------------------------
+
+# This section's own imports (it was appended to the module as a unit).
+from django.db.models import Q  # noqa: E402
+
+from duijie.accounts.models import Organisation  # noqa: E402
+from duijie.supply import imports  # noqa: E402
+from duijie.supply.forms import ImportForm  # noqa: E402
+
+RECENT_IMPORT_JOBS = 10
+
+
+def _import_organisations(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """The institutions the person may import for: theirs; an operator also the one named in the URL."""
+    wanted = Q(memberships__user=request.user)
+    org_id = request.GET.get("organisation") or request.POST.get("organisation") or ""
+    if account_policies.is_operator(request.user) and org_id.isdigit():
+        wanted |= Q(pk=int(org_id))
+    return Organisation.objects.filter(wanted).distinct().order_by("name", "id")
+
+
+@login_required
+def import_page(request: HttpRequest) -> HttpResponse:
+    """Upload a spreadsheet of achievements (dry run or import); templates; the person's recent jobs."""
+    organisations = _import_organisations(request)
+    if not organisations:
+        messages.error(request, _("Join your institution on the platform first; achievements belong to an institution."))
+        return redirect("accounts:profile")
+    form = ImportForm(request.POST or None, request.FILES or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        job = call_service(
+            request, imports.import_job_start, form=form, actor=request.user,
+            organisation=form.cleaned_data["organisation"], upload=form.cleaned_data["file"],
+            dry_run=form.cleaned_data["dry_run"],
+        )
+        if job is not None:
+            return redirect("supply:import_job", pk=job.pk)
+    jobs = imports.import_jobs_visible_to(request.user).filter(created_by=request.user)[:RECENT_IMPORT_JOBS]
+    return render(request, "supply/import.html", {
+        "form": form, "jobs": [(job, imports.job_summary(job)) for job in jobs],
+        "columns": imports.COLUMNS,
+    })
+
+
+def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The import template with Chinese (``?lang=zh``, the default) or English (``?lang=en``) headers."""
+    language = "en" if request.GET.get("lang") == "en" else "zh"
+    if fmt == "xlsx":
+        response = HttpResponse(imports.template_xlsx(language), content_type=imports.XLSX_CONTENT_TYPE)
+    else:
+        response = HttpResponse(imports.template_csv(language), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="duijie-import-template-{language}.{fmt}"'
+    return response
+
+
+@login_required
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """Where a job stands; htmx asks for the status part every second while it runs."""
+    try:
+        job = imports.import_job_get(user=request.user, pk=pk)
+    except DomainError:
+        raise Http404() from None
+    context = {
+        "job": job, "summary": imports.job_summary(job), "active": imports.job_is_active(job),
+        "problems": job.report.get("problems", []), "problem_count": job.report.get("problem_count", 0),
+        "can_confirm": imports.job_can_confirm(request.user, job),
+    }
+    template = "supply/_import_job_status.html" if request.htmx else "supply/import_job.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def import_job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Import the file of a clean dry run without uploading it again."""
+    try:
+        job = imports.import_job_get(user=request.user, pk=pk)
+    except DomainError:
+        raise Http404() from None
+    new_job = call_service(request, imports.import_job_confirm, actor=request.user, job=job)
+    return redirect("supply:import_job", pk=new_job.pk if new_job else pk)

@@ -708,6 +708,8 @@ def test_openapi_schema_lists_the_supply_paths(db, api):
         "/api/supply/achievements/{pk}/transitions",
         "/api/supply/experts",
         "/api/supply/experts/{pk}",
+        "/api/supply/imports",
+        "/api/supply/imports/{pk}",
         "/api/supply/screening-queue",
     ]
     assert sorted(schema["paths"]["/api/supply/achievements"]) == ["get", "post"]

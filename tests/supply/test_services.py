@@ -54,9 +54,11 @@ def test_bad_patent_number_is_refused_with_its_row(org_admin):
 
 
 def test_granted_invention_patent_without_grant_date_is_an_error(org_admin):
+    from django.utils import translation
+
     asset = granted_patent()
     asset.grant_date = None
-    with pytest.raises(DomainError) as excinfo:
+    with translation.override("en"), pytest.raises(DomainError) as excinfo:
         services.achievement_create(actor=org_admin.user, organisation=org_admin.organisation,
                                     data=data(ip_assets=[asset]))
     assert excinfo.value.fields == {"ip_assets.0.grant_date": ["A granted invention patent needs its grant date."]}
