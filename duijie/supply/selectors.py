@@ -231,7 +231,7 @@ def _row_facet_counts(query: HallQuery, user: Any) -> dict[str, Any]:
     }
 
 
-def _ids(query: HallQuery, user: Any, *names: str) -> QuerySet[Achievement]:
+def _ids(query: HallQuery, user: Any, *names: str) -> QuerySet[Achievement, Any]:
     """The ids of the hall's items under every filter but ``names``, as a subquery."""
     return _except(query, user, *names).values("pk")
 
@@ -252,7 +252,7 @@ def hall_facets(*, user: Any, query: HallQuery) -> dict[str, list[dict[str, Any]
     top = (
         field_links.filter(achievement_id__in=_ids(query, user, "field", "subfield"))
         .annotate(top=Coalesce("techfield__parent_id", "techfield_id"))
-        .values("top").annotate(n=Count("achievement_id", distinct=True))
+        .values("top").annotate(n=Count("achievement_id", distinct=True))  # type: ignore[misc]
     )
     counts = {row["top"]: row["n"] for row in top}
     fields = TechField.objects.filter(parent__isnull=True, is_active=True).order_by("sort_order", "code")
