@@ -352,3 +352,13 @@ def exhibition_items(*, user: Any, exhibition: Exhibition) -> list[Achievement]:
         for a in hall_base(user=user).filter(pk__in=order).select_related("organisation").prefetch_related("translations")
     }
     return [found[pk] for pk in order if pk in found]
+
+
+def contributable_organisations(*, user: Any, extra_id: int | None = None) -> QuerySet[Organisation]:
+    """Institutions the user may add achievements for: their own; operators also ``extra_id``."""
+    if not account_policies.is_authenticated(user):
+        return Organisation.objects.none()
+    wanted = Q(memberships__user=user)
+    if extra_id is not None and account_policies.is_operator(user):
+        wanted |= Q(pk=extra_id)
+    return Organisation.objects.filter(wanted).distinct().order_by("name", "id")

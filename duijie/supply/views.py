@@ -114,7 +114,8 @@ def achievement_transition(request: HttpRequest, pk: int) -> HttpResponse:
         name=form.cleaned_data["name"], reason=form.cleaned_data["reason"], checklist=form.cleaned_data["checklist"],
     ):
         messages.success(request, _("Done."))
-    if not policies.can_view_achievement(request.user, achievement.__class__.objects.get(pk=pk)):
+    # After archiving, say, the item may no longer be visible to the person who moved it.
+    if not selectors.achievements_visible_to(request.user).filter(pk=pk).exists():
         return redirect("supply:hall")
     return redirect("supply:achievement_detail", pk=pk)
 
@@ -294,9 +295,6 @@ def attachment_delete(request: HttpRequest, pk: int, attachment_pk: int) -> Http
 # --- Bulk import ----------------------------------------------------------------------------------
 
 # This section's own imports (it was appended to the module as a unit).
-from django.db.models import Q  # noqa: E402
-
-from duijie.accounts.models import Organisation  # noqa: E402
 from duijie.supply import imports  # noqa: E402
 from duijie.supply.forms import ImportForm  # noqa: E402
 
@@ -305,11 +303,8 @@ RECENT_IMPORT_JOBS = 10
 
 def _import_organisations(request: HttpRequest):  # type: ignore[no-untyped-def]
     """The institutions the person may import for: theirs; an operator also the one named in the URL."""
-    wanted = Q(memberships__user=request.user)
     org_id = request.GET.get("organisation") or request.POST.get("organisation") or ""
-    if account_policies.is_operator(request.user) and org_id.isdigit():
-        wanted |= Q(pk=int(org_id))
-    return Organisation.objects.filter(wanted).distinct().order_by("name", "id")
+    return selectors.contributable_organisations(user=request.user, extra_id=int(org_id) if org_id.isdigit() else None)
 
 
 @login_required
