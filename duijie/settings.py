@@ -174,6 +174,8 @@ AXES_ENABLED = env_bool("DUIJIE_LOGIN_THROTTLE", True)
 # Sign-up, password-reset and verification e-mails per client address and hour are limited
 # (duijie.core.ratelimit); this factor scales every limit, 0 switches them off.
 RATE_LIMIT_FACTOR = float(env_str("DUIJIE_RATE_LIMIT_FACTOR", "1"))
+# The exhibition hall's in-memory index re-reads view counts (sort "most viewed") this often, in seconds.
+DUIJIE_HALL_VIEWS_TTL = env_int("DUIJIE_HALL_VIEWS_TTL", 60)
 
 # --- Internationalisation ----------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -18,6 +18,11 @@ def _test_defaults(settings):  # type: ignore[no-untyped-def]
     from django.core.cache import cache
 
     cache.clear()
+    # The hall's in-memory index starts from each test's own database, and re-reads view counts.
+    from duijie.supply import hallindex
+
+    settings.DUIJIE_HALL_VIEWS_TTL = 0
+    hallindex.reset()
 
 
 @pytest.fixture

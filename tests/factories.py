@@ -150,6 +150,14 @@ class AchievementFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             self.fields.set(TechField.objects.filter(code__in=extracted))
 
+    @factory.post_generation
+    def hall(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        # What the services do after every change: the hall's keyword index and revision.
+        if create:
+            from duijie.supply.services import hall_changed
+
+            hall_changed([self.pk])
+
 
 class ExpertFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -48,3 +48,12 @@ def flash_messages(response: Any) -> list[str]:
     from django.contrib.messages import get_messages
 
     return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def warm_hall(settings: Any) -> None:
+    """Bring the hall's in-memory index up to date and keep its view counts, so that the queries a
+    request makes afterwards are its own (what a warm server process makes per request)."""
+    from duijie.supply import hallindex
+
+    settings.DUIJIE_HALL_VIEWS_TTL = 3600
+    hallindex.snapshot()

@@ -153,7 +153,7 @@ class Achievement(models.Model):
 
     has_granted_patent = models.BooleanField(default=False, db_index=True)  # derived by services
     search_text = models.TextField(blank=True, editable=False)
-    view_count = models.PositiveIntegerField(_("views"), default=0, db_index=True)
+    view_count = models.PositiveIntegerField(_("views"), default=0)
     published_at = models.DateTimeField(_("published"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -170,11 +170,8 @@ class Achievement(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "-published_at"], name="supply_ach_status_pub"),
-            # Covers the hall's facet counts (selectors.hall_facets): the grouped query on the row's columns,
-            # and the ids of the visible items whose links are counted (``id`` is for PostgreSQL's index-only
-            # scans; not INCLUDE, which SQLite lacks).
-            models.Index(fields=["organisation", "stage", "price_band", "has_granted_patent", "status", "id"],
-                         name="supply_ach_hall_facets"),
+            # The hall's in-memory index re-reads the view counts of public items from this index alone.
+            models.Index(fields=["status", "id", "view_count"], name="supply_ach_status_views"),
         ]
 
     def __str__(self) -> str:
@@ -347,3 +344,43 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name or self.file.name} ({self.status})"
+
+
+class AchievementSearch(models.Model):
+    """The keyword-search tokens of one public achievement (``hallsearch.index_tokens``).
+
+    Written only by ``services.hall_changed``. The database indexes them: an FTS5 table on SQLite,
+    a generated ``tsvector`` column with a GIN index on PostgreSQL (migration ``0004``).
+    """
+
+    achievement = models.OneToOneField(Achievement, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    tokens = models.TextField()
+
+    def __str__(self) -> str:
+        return str(self.achievement_id)
+
+
+class HallState(models.Model):
+    """One row: the hall's revision, raised in the same transaction as every change that the hall
+    shows, so that each server process can bring its in-memory index up to date (``hallindex``).
+
+    ``stamp`` is new with every revision: a process whose index was built at a revision that the
+    database no longer holds with the same stamp (a restored backup) rebuilds it from scratch.
+    """
+
+    revision = models.BigIntegerField(default=0)
+    stamp = models.CharField(max_length=32, blank=True)
+
+    def __str__(self) -> str:
+        return f"hall revision {self.revision}"
+
+
+class HallChange(models.Model):
+    """The achievements changed at one hall revision (kept for a while; old rows are pruned)."""
+
+    revision = models.BigIntegerField(db_index=True)
+    stamp = models.CharField(max_length=32)
+    achievement_id = models.BigIntegerField()  # no foreign key: deleted achievements are changes too
+
+    def __str__(self) -> str:
+        return f"{self.revision}: {self.achievement_id}"

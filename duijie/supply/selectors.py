@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import Coalesce
+import numpy as np
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from duijie.accounts import policies as account_policies
 from duijie.accounts.models import Membership, Organisation
 from duijie.core.errors import NotFound
 from duijie.core.text import normalise_for_search
-from duijie.supply import policies
+from duijie.supply import hallindex, hallsearch, policies
 from duijie.supply.enums import PUBLIC_STATUSES, AchievementStatus, IPType, PriceBand
-from duijie.supply.models import Achievement, AchievementHistory, Exhibition, Expert, IPAsset
+from duijie.supply.models import Achievement, AchievementHistory, Exhibition, Expert
 from duijie.taxonomy.models import TechField
 
 HALL_PAGE_SIZE = 20
@@ -112,191 +114,217 @@ class HallQuery:
             query.sort = "newest"
         return query
 
-    def filters(self) -> dict[str, Q]:
-        """One Q per facet, so that each facet's counts can leave out its own filter."""
-        out: dict[str, Q] = {}
-        if self.q:
-            terms = normalise_for_search(self.q).split()
-            term_q = Q()
-            for term in terms[:8]:
-                term_q &= Q(search_text__contains=term)
-            out["q"] = term_q
-        if self.field:
-            out["field"] = Q(Exists(Achievement.fields.through.objects.filter(
-                achievement_id=OuterRef("pk")).filter(Q(techfield__code=self.field) | Q(techfield__parent__code=self.field))))
-        if self.subfield:
-            out["subfield"] = Q(Exists(Achievement.fields.through.objects.filter(
-                achievement_id=OuterRef("pk"), techfield__code=self.subfield)))
-        if self.institution:
-            out["institution"] = Q(organisation_id__in=self.institution)
-        if self.country:
-            out["country"] = Q(organisation__country__code__in=self.country)
-        if self.stage:
-            out["stage"] = Q(stage__in=self.stage)
-        if self.mode:
-            out["mode"] = Q(Exists(Achievement.cooperation_modes.through.objects.filter(
-                achievement_id=OuterRef("pk"), cooperationmode__code__in=self.mode)))
-        if self.ip:
-            out["ip"] = Q(Exists(IPAsset.objects.filter(achievement_id=OuterRef("pk"), ip_type__in=self.ip)))
-        if self.granted:
-            out["granted"] = Q(has_granted_patent=True)
-        if self.price:
-            out["price"] = Q(price_band__in=self.price)
-        return out
 
 
 def hall_base(*, user: Any) -> QuerySet[Achievement]:
-    """What the hall lists: the published side of what the user may see."""
+    """What the hall lists: the published side of what the user may see (the same for everyone)."""
     return achievements_visible_to(user).filter(status__in=PUBLIC_STATUSES)
 
 
-def hall_results(*, user: Any, query: HallQuery) -> QuerySet[Achievement]:
-    qs = hall_base(user=user)
-    for condition in query.filters().values():
-        qs = qs.filter(condition)
-    if query.sort == "views":
-        qs = qs.order_by("-view_count", "-published_at", "-id")
-    elif query.sort == "relevance":
-        # Items whose title carries the words come first, then the newest.
-        # Compare in the search form on both sides, so 機器人 ranks 机器人 titles first too.
-        words = {*query.q.split()[:8], *normalise_for_search(query.q).split()[:8]}
-        title_hit = Q()
-        for word in sorted(words):
-            title_hit |= Q(title__icontains=word)
-        from django.db.models import Case, IntegerField, Value, When
+class HallResults:
+    """The hall's results in order, as the paginator, the API and the export read them: the ids come
+    from the in-memory index (``hallindex``), the rows of a slice from the database."""
 
-        qs = qs.annotate(title_hit=Case(When(title_hit, then=Value(1)), default=Value(0),
-                                        output_field=IntegerField())).order_by("-title_hit", "-published_at", "-id")
-    else:
-        qs = qs.order_by("-published_at", "-id")
-    return qs.select_related("organisation", "organisation__country").prefetch_related(
-        Prefetch("fields", queryset=TechField.objects.select_related("parent")), "translations"
-    )
+    def __init__(self, ids: np.ndarray, prefetch: tuple[str, ...] = ()) -> None:
+        self.ids = ids
+        self._prefetch = prefetch
+
+    def count(self) -> int:
+        return len(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def prefetch_related(self, *lookups: str) -> HallResults:
+        return HallResults(self.ids, self._prefetch + lookups)
+
+    def _rows(self, ids: list[int]) -> list[Achievement]:
+        if not ids:
+            return []
+        found = {
+            a.pk: a
+            for a in Achievement.objects.filter(pk__in=ids, status__in=PUBLIC_STATUSES)
+            .select_related("organisation", "organisation__country")
+            .prefetch_related(Prefetch("fields", queryset=TechField.objects.select_related("parent")), "translations",
+                              *self._prefetch)
+        }
+        return [found[pk] for pk in ids if pk in found]
+
+    def __getitem__(self, key: slice | int) -> Any:
+        if isinstance(key, slice):
+            return self._rows([int(pk) for pk in self.ids[key]])
+        rows = self._rows([int(self.ids[key])])
+        if not rows:
+            raise IndexError(key)
+        return rows[0]
+
+    def __iter__(self) -> Iterator[Achievement]:
+        for start in range(0, len(self.ids), 500):
+            yield from self[start : start + 500]
 
 
-def _except(query: HallQuery, user: Any, *names: str) -> QuerySet[Achievement]:
-    qs = hall_base(user=user)
-    for name, condition in query.filters().items():
+MASK_MEMO_SIZE = 32
+
+
+def _masks(snap: hallindex.Snapshot, query: HallQuery) -> dict[str, np.ndarray]:
+    """One boolean mask per filter that is set, so that each facet's counts can leave out its own."""
+    return _memo(snap, _filter_key(query), lambda: _compute_masks(snap, query))
+
+
+def _filter_key(query: HallQuery) -> tuple[Any, ...]:
+    return (query.q, query.field, query.subfield, tuple(query.institution), tuple(query.country), tuple(query.stage),
+            tuple(query.mode), tuple(query.ip), query.granted, tuple(query.price))
+
+
+def _memo(snap: hallindex.Snapshot, key: Any, compute: Any) -> Any:
+    value = snap.memo.get(key)
+    if value is None:
+        value = compute()
+        if len(snap.memo) >= MASK_MEMO_SIZE:
+            # Another thread may change it meanwhile: no matter which entry goes.
+            with contextlib.suppress(RuntimeError, StopIteration):
+                snap.memo.pop(next(iter(snap.memo)), None)
+        snap.memo[key] = value
+    return value
+
+
+def _compute_masks(snap: hallindex.Snapshot, query: HallQuery) -> dict[str, np.ndarray]:
+    from duijie.taxonomy.models import CooperationMode
+
+    n = snap.size
+    masks: dict[str, np.ndarray] = {}
+    if query.q:
+        ids = hallsearch.matching_ids(query.q)
+        if ids is not None:
+            mask = np.zeros(n, dtype=bool)
+            mask[snap.positions(ids)] = True
+            masks["q"] = mask
+    if query.field:
+        wanted = TechField.objects.filter(Q(code=query.field) | Q(parent__code=query.field)).values_list("pk", flat=True)
+        masks["field"] = snap.fields.having(n, list(wanted))
+    if query.subfield:
+        masks["subfield"] = snap.fields.having(n, list(TechField.objects.filter(code=query.subfield)
+                                                        .values_list("pk", flat=True)))
+    if query.institution:
+        masks["institution"] = np.isin(snap.organisations, query.institution)
+    if query.country:
+        in_countries = Organisation.objects.filter(country__code__in=query.country).values_list("pk", flat=True)
+        masks["country"] = np.isin(snap.organisations, list(in_countries))
+    if query.stage:
+        masks["stage"] = np.isin(snap.stages, [hallindex.STAGES.index(v) for v in query.stage])
+    if query.mode:
+        modes = CooperationMode.objects.filter(code__in=query.mode).values_list("pk", flat=True)
+        masks["mode"] = snap.modes.having(n, list(modes))
+    if query.ip:
+        masks["ip"] = snap.ip.having(n, [hallindex.IP_TYPES.index(v) for v in query.ip])
+    if query.granted:
+        masks["granted"] = snap.granted
+    if query.price:
+        masks["price"] = np.isin(snap.prices, [hallindex.PRICES.index(v) for v in query.price])
+    return masks
+
+
+def _all_but(snap: hallindex.Snapshot, masks: dict[str, np.ndarray], *names: str) -> np.ndarray:
+    mask = np.ones(snap.size, dtype=bool)
+    for name, condition in masks.items():
         if name not in names:
-            qs = qs.filter(condition)
-    return qs.order_by()
+            mask &= condition
+    return mask
 
 
-# Facets on columns of the achievement row (country through its organisation). They are counted
-# together, in one query grouped by those columns that applies every other filter; each facet then
-# leaves out its own filter on the groups, in Python. Exact, and one scan instead of five.
-ROW_FACETS = ("institution", "country", "stage", "granted", "price")
+def hall_results(*, user: Any, query: HallQuery) -> HallResults:
+    """The public achievements under every filter of ``query``, in its sort order.
+
+    Relevance puts the items whose title carries one of the words first (compared in the search
+    form, so 機器人 ranks 机器人 titles first too), then the newest."""
+    snap = hallindex.snapshot()
+    masks = _masks(snap, query)
+
+    def ordered() -> np.ndarray:
+        mask = _all_but(snap, masks)
+        order = snap.most_viewed if query.sort == "views" else snap.newest
+        positions = order[mask[order]]
+        if query.sort == "relevance" and len(positions):
+            words = normalise_for_search(query.q).split()[:8]
+            titles = snap.titles
+            hit = np.fromiter((any(w in titles[p] for w in words) for p in positions), dtype=bool,
+                              count=len(positions))
+            positions = np.concatenate([positions[hit], positions[~hit]])
+        return snap.ids[positions]
+
+    return HallResults(_memo(snap, ("order", _filter_key(query), query.sort), ordered))
+
+
 INSTITUTION_FACET_SIZE = 30
-
-
-def _row_facet_counts(query: HallQuery, user: Any) -> dict[str, Any]:
-    groups = list(
-        _except(query, user, *ROW_FACETS)
-        .values_list("organisation_id", "stage", "price_band", "has_granted_patent").annotate(n=Count("pk"))
-    )
-    # Ordered by name in the database, so that ties in count keep the database's collation order.
-    organisations = list(
-        Organisation.objects.filter(pk__in={g[0] for g in groups}).order_by("name")
-        .values_list("pk", "name", "name_en", "country__code")
-    )
-    country_of = {pk: country for pk, _name, _name_en, country in organisations}
-    institutions, countries = set(query.institution), set(query.country)
-    stages, prices = set(query.stage), set(query.price)
-    counts: dict[str, Counter[Any]] = {name: Counter() for name in ROW_FACETS}
-    for organisation_id, stage, price_band, granted, n in groups:
-        country = country_of.get(organisation_id)
-        failed = [
-            name for name, fails in (
-                ("institution", institutions and organisation_id not in institutions),
-                ("country", countries and country not in countries),
-                ("stage", stages and stage not in stages),
-                ("granted", query.granted and not granted),
-                ("price", prices and price_band not in prices),
-            ) if fails
-        ]
-        if len(failed) > 1:
-            continue  # out of every facet: each facet leaves out its own filter only
-        for name, key in (("institution", organisation_id), ("country", country), ("stage", stage),
-                          ("granted", bool(granted)), ("price", price_band)):
-            if not failed or failed[0] == name:
-                counts[name][key] += n
-    by_organisation = +counts["institution"]  # only what occurs, as a GROUP BY answers
-    ranked = sorted((row for row in organisations if row[0] in by_organisation), key=lambda row: -by_organisation[row[0]])
-    return {
-        "institution": [(pk, name, name_en, by_organisation[pk]) for pk, name, name_en, _c in ranked[:INSTITUTION_FACET_SIZE]],
-        "country": +counts["country"],
-        "stage": counts["stage"],
-        "granted": counts["granted"][True],
-        "price": counts["price"],
-    }
-
-
-def _ids(query: HallQuery, user: Any, *names: str) -> QuerySet[Achievement, Any]:
-    """The ids of the hall's items under every filter but ``names``, as a subquery."""
-    return _except(query, user, *names).values("pk")
 
 
 def hall_facets(*, user: Any, query: HallQuery) -> dict[str, list[dict[str, Any]]]:
     """Counts per facet value; each facet counts as if its own filter were not set.
 
-    The facets on relations count rows of the link tables (one per item and value, so ``COUNT(*)``
-    needs no DISTINCT, except where an item can reach a value twice) of the items under the other
-    filters; those on the achievement row come from one grouped query (``_row_facet_counts``).
+    An item counts once per value it has: once for a field even when filed under two of its
+    sub-fields, once for an IP type even with two assets of that type.
     """
     from duijie.taxonomy.enums import TRLStage
     from duijie.taxonomy.models import CooperationMode, Region
 
+    snap = hallindex.snapshot()
+    masks = _masks(snap, query)
     facets: dict[str, list[dict[str, Any]]] = {}
-    field_links = Achievement.fields.through.objects
-    # An item filed under two sub-fields of one field counts once for that field: DISTINCT.
-    top = (
-        field_links.filter(achievement_id__in=_ids(query, user, "field", "subfield"))
-        .annotate(top=Coalesce("techfield__parent_id", "techfield_id"))
-        .values("top").annotate(n=Count("achievement_id", distinct=True))  # type: ignore[misc]
-    )
-    counts = {row["top"]: row["n"] for row in top}
-    fields = TechField.objects.filter(parent__isnull=True, is_active=True).order_by("sort_order", "code")
-    facets["field"] = [{"value": f.code, "label": f.label, "count": counts.get(f.pk, 0)} for f in fields]
+
+    fields = list(TechField.objects.filter(parent__isnull=True, is_active=True).order_by("sort_order", "code"))
+    tops = _counter(snap.tops.values[_all_but(snap, masks, "field", "subfield")[snap.tops.rows]])
+    facets["field"] = [{"value": f.code, "label": f.label, "count": tops.get(f.pk, 0)} for f in fields]
     if query.field:
-        sub = (
-            field_links.filter(achievement_id__in=_ids(query, user, "subfield"), techfield__parent__code=query.field)
-            .values("techfield_id").annotate(n=Count("pk"))
-        )
-        sub_counts = {row["techfield_id"]: row["n"] for row in sub}
+        subs = _counter(snap.fields.values[_all_but(snap, masks, "subfield")[snap.fields.rows]])
         children = TechField.objects.filter(parent__code=query.field, is_active=True).order_by("sort_order", "code")
-        facets["subfield"] = [{"value": f.code, "label": f.label, "count": sub_counts.get(f.pk, 0)} for f in children]
-    rows = _row_facet_counts(query, user)
+        facets["subfield"] = [{"value": f.code, "label": f.label, "count": subs.get(f.pk, 0)} for f in children]
+
+    by_organisation = _counter(snap.organisations[_all_but(snap, masks, "institution")])
+    organisations = list(
+        Organisation.objects.filter(pk__in=list(by_organisation)).order_by("name")
+        .values_list("pk", "name", "name_en", "country__code")
+    )
+    ranked = sorted(organisations, key=lambda row: -by_organisation[row[0]])  # stable: ties stay by name
     facets["institution"] = [
-        {"value": pk, "label": Organisation(name=name, name_en=name_en).display_name, "count": n}
-        for pk, name, name_en, n in rows["institution"]
+        {"value": pk, "label": Organisation(name=name, name_en=name_en).display_name, "count": by_organisation[pk]}
+        for pk, name, name_en, _country in ranked[:INSTITUTION_FACET_SIZE]
     ]
-    country_counts = rows["country"]
+    country_of = {pk: country for pk, _n, _e, country in organisations}
+    if "country" in masks:  # the organisations under every filter but the country
+        by_organisation = _counter(snap.organisations[_all_but(snap, masks, "country")])
+        missing = [pk for pk in by_organisation if pk not in country_of]
+        country_of.update(Organisation.objects.filter(pk__in=missing).values_list("pk", "country__code"))
+    country_counts: Counter[str] = Counter()
+    for pk, n in by_organisation.items():
+        if country_of.get(pk):
+            country_counts[country_of[pk]] += n
     facets["country"] = [
         {"value": r.code, "label": r.label, "count": country_counts[r.code]}
         for r in Region.objects.filter(code__in=list(country_counts)).order_by("sort_order", "code")
     ]
-    stage_counts = rows["stage"]
-    facets["stage"] = [{"value": v, "label": str(label), "count": stage_counts.get(v, 0)} for v, label in TRLStage.choices]
-    mode_counts = {
-        row["cooperationmode_id"]: row["n"]
-        for row in Achievement.cooperation_modes.through.objects.filter(achievement_id__in=_ids(query, user, "mode"))
-        .values("cooperationmode_id").annotate(n=Count("pk"))
-    }
+    stages = np.bincount(snap.stages[_all_but(snap, masks, "stage")], minlength=len(hallindex.STAGES))
+    facets["stage"] = [{"value": v, "label": str(label), "count": int(stages[hallindex.STAGES.index(v)])}
+                       for v, label in TRLStage.choices]
+    modes = _counter(snap.modes.values[_all_but(snap, masks, "mode")[snap.modes.rows]])
     facets["mode"] = [
-        {"value": m.code, "label": m.label, "count": mode_counts.get(m.pk, 0)}
+        {"value": m.code, "label": m.label, "count": modes.get(m.pk, 0)}
         for m in CooperationMode.objects.filter(is_active=True).order_by("sort_order", "code")
     ]
-    # An item may hold two assets of one type: DISTINCT.
-    ip_counts = {
-        row["ip_type"]: row["n"]
-        for row in IPAsset.objects.filter(achievement_id__in=_ids(query, user, "ip")).order_by()
-        .values("ip_type").annotate(n=Count("achievement_id", distinct=True))
-    }
-    facets["ip"] = [{"value": v, "label": str(label), "count": ip_counts.get(v, 0)} for v, label in IPType.choices]
-    facets["granted"] = [{"value": "1", "label": "", "count": rows["granted"]}]
-    price_counts = rows["price"]
-    facets["price"] = [{"value": v, "label": str(label), "count": price_counts.get(v, 0)} for v, label in PriceBand.choices]
+    ip = np.bincount(snap.ip.values[_all_but(snap, masks, "ip")[snap.ip.rows]], minlength=len(hallindex.IP_TYPES))
+    facets["ip"] = [{"value": v, "label": str(label), "count": int(ip[hallindex.IP_TYPES.index(v)])}
+                    for v, label in IPType.choices]
+    granted = int(np.count_nonzero(snap.granted & _all_but(snap, masks, "granted")))
+    facets["granted"] = [{"value": "1", "label": "", "count": granted}]
+    prices = np.bincount(snap.prices[_all_but(snap, masks, "price")], minlength=len(hallindex.PRICES))
+    facets["price"] = [{"value": v, "label": str(label), "count": int(prices[hallindex.PRICES.index(v)])}
+                       for v, label in PriceBand.choices]
     return facets
+
+
+def _counter(values: np.ndarray) -> Counter[int]:
+    """How often each value occurs (only those that do)."""
+    keys, counts = np.unique(values, return_counts=True)
+    return Counter(dict(zip(keys.tolist(), counts.tolist(), strict=True)))
 
 
 def experts_visible_to(user: Any) -> QuerySet[Expert]:

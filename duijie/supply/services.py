@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -43,14 +44,18 @@ from duijie.supply.enums import (
     PriceBand,
     PriceType,
 )
+from duijie.supply.hallsearch import index_tokens
 from duijie.supply.ip_numbers import normalise_ip_number, validate_ip_asset
 from duijie.supply.models import (
     Achievement,
     AchievementAttachment,
     AchievementHistory,
+    AchievementSearch,
     AchievementTranslation,
     AchievementView,
     Expert,
+    HallChange,
+    HallState,
     IPAsset,
 )
 from duijie.supply.workflow import TRANSITIONS, ScreeningCheck
@@ -237,6 +242,44 @@ def _save_relations(achievement: Achievement, data: AchievementData) -> None:
     achievement.save(update_fields=["has_granted_patent", "search_text"])
 
 
+# Change rows older than this many revisions are pruned; a process further behind rebuilds its index.
+HALL_CHANGES_KEPT = 100_000
+
+
+def hall_changed(achievement_ids: Iterable[int]) -> int:
+    """Tell the exhibition hall that these achievements changed (content, relations or status).
+
+    Rewrites their keyword-search tokens (public items only) and raises the hall revision, in the
+    caller's transaction: every process brings its in-memory index up to date (``hallindex``) at
+    its next request after the commit. Returns the new revision.
+
+    The revision row is locked until the transaction ends, so revisions commit in their order and a
+    reader that sees revision R also sees every change up to R.
+    """
+    ids = sorted(set(achievement_ids))
+    with transaction.atomic():
+        stamp = uuid.uuid4().hex
+        if not HallState.objects.filter(pk=1).update(revision=F("revision") + 1, stamp=stamp):
+            HallState.objects.get_or_create(pk=1)
+            HallState.objects.filter(pk=1).update(revision=F("revision") + 1, stamp=stamp)
+        revision = HallState.objects.values_list("revision", flat=True).get(pk=1)
+        if ids:
+            public = dict(
+                Achievement.objects.filter(pk__in=ids, status__in=PUBLIC_STATUSES).values_list("pk", "search_text")
+            )
+            AchievementSearch.objects.filter(achievement_id__in=ids).delete()
+            AchievementSearch.objects.bulk_create(
+                [AchievementSearch(achievement_id=pk, tokens=index_tokens(text)) for pk, text in public.items()],
+                batch_size=1000,
+            )
+            HallChange.objects.bulk_create(
+                [HallChange(revision=revision, stamp=stamp, achievement_id=pk) for pk in ids], batch_size=1000
+            )
+        if revision % 1000 == 0:
+            HallChange.objects.filter(revision__lt=revision - HALL_CHANGES_KEPT).delete()
+    return revision
+
+
 def _full_clean(achievement: Achievement) -> None:
     try:
         achievement.full_clean(exclude=["search_text"])
@@ -295,6 +338,8 @@ def achievement_update(*, actor: User, achievement: Achievement, data: Achieveme
             achievement=achievement, kind=HistoryKind.EDIT, actor=actor, from_status=achievement.status,
             to_status=achievement.status, detail={"fields": changed},
         )
+    if achievement.status in PUBLIC_STATUSES:
+        hall_changed([achievement.pk])
     return achievement
 
 
@@ -345,6 +390,8 @@ def achievement_transition(
         achievement=achievement, kind=HistoryKind.TRANSITION, actor=actor, from_status=old,
         to_status=transition.target, reason=reason, detail={"checklist": ticked} if ticked else {},
     )
+    if old in PUBLIC_STATUSES or achievement.status in PUBLIC_STATUSES:
+        hall_changed([achievement.pk])
     _notify_transition(achievement, name, reason)
     return achievement
 
@@ -803,4 +850,7 @@ def _import_batch(
                 to_status=achievement.status, detail={"fields": changed},
             ))
     AchievementHistory.objects.bulk_create(history)
+    public = [a.pk for a in to_update if a.status in PUBLIC_STATUSES]
+    if public:
+        hall_changed(public)
     return len(to_create), len(to_update)
