@@ -9,8 +9,8 @@ This is a benchmark fixture: it writes rows directly (ORM ``bulk_create`` for th
 users, ``COPY`` on PostgreSQL and ``executemany`` on SQLite for the achievements and their relations)
 and so bypasses the services on purpose — no validation, no history rows, no e-mail. It derives the
 same things the services derive (``search_text`` through :func:`normalise_for_search`, ``stage`` from
-the TRL, ``price_band`` from the price, ``has_granted_patent`` from the IP assets), so the hall sees
-rows exactly like those the services write.
+the TRL, ``price_band`` from the price, ``has_granted_patent`` from the IP assets, the keyword-search
+tokens of ``AchievementSearch``), so the hall sees rows exactly like those the services write.
 
 Content is cycled from the demo data file (``duijie/supply/data/demo_achievements.jsonl``: 300 real
 Chinese and English abstracts) with deterministic variations, so that keyword searches have realistic
@@ -134,6 +134,21 @@ class Source:
         self.zh = [n for n, r in enumerate(self.records) if r["lang"] == "zh-hans"]
         self.en = [n for n, r in enumerate(self.records) if r["lang"] == "en"]
         self._search: dict[str, str] = {}
+        self._tokens: dict[str, str] = {}
+
+    def tokens(self, search_text: str) -> str:
+        """What ``services.hall_changed`` indexes for keyword search, memoised like the text."""
+        from duijie.supply.hallsearch import index_tokens
+
+        found = self._tokens.get(search_text)
+        if found is None:
+            found = self._tokens[search_text] = index_tokens(search_text)
+        return found
+
+    def common_keywords(self, lang: str, k: int) -> list[str]:
+        """The ``k`` keywords that most records of ``lang`` carry (query words for the benchmark)."""
+        counts = Counter(kw for r in self.records if r["lang"] == lang for kw in r["keywords"] if " " not in kw)
+        return [kw for kw, _n in counts.most_common(k)]
 
     def search_text(self, title: str, summary: str, keywords: list[str]) -> str:
         from duijie.core.text import normalise_for_search
@@ -327,7 +342,8 @@ def fill(n: int, log: Callable[[str], None] = print) -> dict[str, Any]:
     from django.db import connection, transaction
     from django.db.models import Max
 
-    from duijie.supply.models import Achievement, IPAsset
+    from duijie.supply.models import Achievement, AchievementSearch, IPAsset
+    from duijie.supply.services import hall_changed
     from duijie.taxonomy.models import CooperationMode, TechField
 
     started = time.perf_counter()
@@ -353,6 +369,7 @@ def fill(n: int, log: Callable[[str], None] = print) -> dict[str, Any]:
         field_rows: list[tuple[int, int]] = []
         mode_rows: list[tuple[int, int]] = []
         ip_rows: list[tuple[Any, ...]] = []
+        search_rows: list[tuple[int, str]] = []
 
         def achievement_rows() -> Iterator[tuple[Any, ...]]:
             # The relations are collected on the way, so every choice is made once.
@@ -367,6 +384,7 @@ def fill(n: int, log: Callable[[str], None] = print) -> dict[str, Any]:
                 )
                 if row["published_at"] is not None:
                     public_ids.append(pk)
+                    search_rows.append((pk, source.tokens(row["search_text"])))
                     top_counts.update({top_of[f] for f in field_ids})
                 yield (pk, *(adapt_dt(row[a]) if a in date_columns and row[a] is not None else row[a]
                              for a in attnames))
@@ -385,10 +403,13 @@ def fill(n: int, log: Callable[[str], None] = print) -> dict[str, Any]:
             ["achievement_id", "ip_type", "title", "number", "jurisdiction", "status", "filing_date", "grant_date"],
             ip_rows,
         )
+        # The keyword index (its FTS5 table or tsvector column follows by trigger or generation).
+        insert_rows(AchievementSearch._meta.db_table, ["achievement_id", "tokens"], search_rows)
         if not sqlite:
             with connection.cursor() as cursor:
                 for sql in connection.ops.sequence_reset_sql(no_style(), [Achievement, IPAsset]):
                     cursor.execute(sql)
+        hall_changed([])  # a hall revision, as after any change: the server processes index what is there
     fill_seconds = time.perf_counter() - started
 
     t0 = time.perf_counter()
@@ -411,6 +432,8 @@ def fill(n: int, log: Callable[[str], None] = print) -> dict[str, Any]:
         "top_fields": dict(top_counts.most_common()),
         "modes": sorted(modes_by_code),
         "public_ids_sample": _sample(public_ids, 2000),
+        "keywords_zh": source.common_keywords("zh-hans", 60),
+        "keywords_en": source.common_keywords("en", 60),
     }
 
 

@@ -79,6 +79,9 @@ class Snapshot:
     # Filter masks by filter state (``selectors._masks``): the list and its facets share them, and
     # so do repeated requests for one state while the revision stands.
     memo: dict[Any, Any] = field(default_factory=dict, compare=False)
+    # The organisations as dense codes (``org_ids[org_codes[i]] == organisations[i]``), for bincount.
+    org_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    org_codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def size(self) -> int:
@@ -166,8 +169,10 @@ def _orders(published: np.ndarray, ids: np.ndarray, views: np.ndarray | None = N
 
 def _snapshot(revision: int, stamp: str, cols: dict[str, Any]) -> Snapshot:
     views = cols.pop("views")
+    org_ids, org_codes = np.unique(cols["organisations"], return_inverse=True)
     return Snapshot(
-        revision=revision, stamp=stamp, **cols, newest=_orders(cols["published"], cols["ids"]),
+        revision=revision, stamp=stamp, **cols, org_ids=org_ids, org_codes=org_codes.astype(np.int64),
+        newest=_orders(cols["published"], cols["ids"]),
         views=views, most_viewed=_orders(cols["published"], cols["ids"], views), views_read_at=time.monotonic(),
     )
 

@@ -91,6 +91,11 @@ class HallQuery:
     price: list[str] = dc_field(default_factory=list)
     sort: str = "newest"
 
+    def filter_key(self) -> str:
+        """Every filter (not the sort), as one string: equal for equal filter states."""
+        return repr((self.q, self.field, self.subfield, sorted(self.institution), sorted(self.country),
+                     sorted(self.stage), sorted(self.mode), sorted(self.ip), self.granted, sorted(self.price)))
+
     @classmethod
     def from_params(cls, params: Any) -> HallQuery:
         def ints(name: str) -> list[int]:
@@ -121,13 +126,20 @@ def hall_base(*, user: Any) -> QuerySet[Achievement]:
     return achievements_visible_to(user).filter(status__in=PUBLIC_STATUSES)
 
 
+# What cards, API list items and export rows show: only these columns are read for a page of results.
+CARD_COLUMNS = ("id", "status", "organisation", "language", "title", "summary", "trl", "stage", "price_type",
+                "price_min", "price_max", "currency", "price_band", "has_granted_patent", "view_count", "published_at",
+                "organisation__name", "organisation__name_en", "organisation__country")
+
+
 class HallResults:
     """The hall's results in order, as the paginator, the API and the export read them: the ids come
     from the in-memory index (``hallindex``), the rows of a slice from the database."""
 
-    def __init__(self, ids: np.ndarray, prefetch: tuple[str, ...] = ()) -> None:
+    def __init__(self, ids: np.ndarray, prefetch: tuple[str, ...] = (), version: str = "") -> None:
         self.ids = ids
         self._prefetch = prefetch
+        self.version = version  # the hall revision and stamp they were found at (see ``hall_version``)
 
     def count(self) -> int:
         return len(self.ids)
@@ -136,19 +148,21 @@ class HallResults:
         return len(self.ids)
 
     def prefetch_related(self, *lookups: str) -> HallResults:
-        return HallResults(self.ids, self._prefetch + lookups)
+        return HallResults(self.ids, self._prefetch + lookups, self.version)
 
     def _rows(self, ids: list[int]) -> list[Achievement]:
         if not ids:
             return []
+        # By primary key only (a status condition could lead the planner to scan by status); an item
+        # that left the hall since the index was read is left out here.
         found = {
             a.pk: a
-            for a in Achievement.objects.filter(pk__in=ids, status__in=PUBLIC_STATUSES)
+            for a in Achievement.objects.filter(pk__in=ids).only(*CARD_COLUMNS)
             .select_related("organisation", "organisation__country")
             .prefetch_related(Prefetch("fields", queryset=TechField.objects.select_related("parent")), "translations",
                               *self._prefetch)
         }
-        return [found[pk] for pk in ids if pk in found]
+        return [found[pk] for pk in ids if pk in found and found[pk].status in PUBLIC_STATUSES]
 
     def __getitem__(self, key: slice | int) -> Any:
         if isinstance(key, slice):
@@ -168,12 +182,7 @@ MASK_MEMO_SIZE = 32
 
 def _masks(snap: hallindex.Snapshot, query: HallQuery) -> dict[str, np.ndarray]:
     """One boolean mask per filter that is set, so that each facet's counts can leave out its own."""
-    return _memo(snap, _filter_key(query), lambda: _compute_masks(snap, query))
-
-
-def _filter_key(query: HallQuery) -> tuple[Any, ...]:
-    return (query.q, query.field, query.subfield, tuple(query.institution), tuple(query.country), tuple(query.stage),
-            tuple(query.mode), tuple(query.ip), query.granted, tuple(query.price))
+    return _memo(snap, query.filter_key(), lambda: _compute_masks(snap, query))
 
 
 def _memo(snap: hallindex.Snapshot, key: Any, compute: Any) -> Any:
@@ -252,7 +261,8 @@ def hall_results(*, user: Any, query: HallQuery) -> HallResults:
             positions = np.concatenate([positions[hit], positions[~hit]])
         return snap.ids[positions]
 
-    return HallResults(_memo(snap, ("order", _filter_key(query), query.sort), ordered))
+    return HallResults(_memo(snap, ("order", query.filter_key(), query.sort), ordered),
+                       version=f"{snap.revision}-{snap.stamp}")
 
 
 INSTITUTION_FACET_SIZE = 30
@@ -279,7 +289,7 @@ def hall_facets(*, user: Any, query: HallQuery) -> dict[str, list[dict[str, Any]
         children = TechField.objects.filter(parent__code=query.field, is_active=True).order_by("sort_order", "code")
         facets["subfield"] = [{"value": f.code, "label": f.label, "count": subs.get(f.pk, 0)} for f in children]
 
-    by_organisation = _counter(snap.organisations[_all_but(snap, masks, "institution")])
+    by_organisation = _org_counter(snap, _all_but(snap, masks, "institution"))
     organisations = list(
         Organisation.objects.filter(pk__in=list(by_organisation)).order_by("name")
         .values_list("pk", "name", "name_en", "country__code")
@@ -290,8 +300,8 @@ def hall_facets(*, user: Any, query: HallQuery) -> dict[str, list[dict[str, Any]
         for pk, name, name_en, _country in ranked[:INSTITUTION_FACET_SIZE]
     ]
     country_of = {pk: country for pk, _n, _e, country in organisations}
-    if "country" in masks:  # the organisations under every filter but the country
-        by_organisation = _counter(snap.organisations[_all_but(snap, masks, "country")])
+    if "country" in masks or "institution" in masks:  # else the same organisations as for the institutions
+        by_organisation = _org_counter(snap, _all_but(snap, masks, "country"))
         missing = [pk for pk in by_organisation if pk not in country_of]
         country_of.update(Organisation.objects.filter(pk__in=missing).values_list("pk", "country__code"))
     country_counts: Counter[str] = Counter()
@@ -322,9 +332,17 @@ def hall_facets(*, user: Any, query: HallQuery) -> dict[str, list[dict[str, Any]
 
 
 def _counter(values: np.ndarray) -> Counter[int]:
-    """How often each value occurs (only those that do)."""
-    keys, counts = np.unique(values, return_counts=True)
-    return Counter(dict(zip(keys.tolist(), counts.tolist(), strict=True)))
+    """How often each value (a small non-negative id) occurs, for those that do."""
+    counts = np.bincount(values) if len(values) else np.zeros(0, dtype=np.int64)
+    present = np.flatnonzero(counts)
+    return Counter(dict(zip(present.tolist(), counts[present].tolist(), strict=True)))
+
+
+def _org_counter(snap: hallindex.Snapshot, mask: np.ndarray) -> Counter[int]:
+    """Items per organisation id under ``mask`` (counted on the dense organisation codes)."""
+    counts = np.bincount(snap.org_codes[mask], minlength=len(snap.org_ids))
+    present = np.flatnonzero(counts)
+    return Counter(dict(zip(snap.org_ids[present].tolist(), counts[present].tolist(), strict=True)))
 
 
 def experts_visible_to(user: Any) -> QuerySet[Expert]:

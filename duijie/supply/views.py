@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -32,11 +33,14 @@ from duijie.supply.workflow import ScreeningCheck, available_transitions
 def hall(request: HttpRequest) -> HttpResponse:
     """The public exhibition hall: every filter state is a shareable URL."""
     query = selectors.HallQuery.from_params(request.GET)
-    page = paginate(request, selectors.hall_results(user=request.user, query=query), per_page=selectors.HALL_PAGE_SIZE)
+    results = selectors.hall_results(user=request.user, query=query)
+    page = paginate(request, results, per_page=selectors.HALL_PAGE_SIZE)
     template = "supply/_hall_results.html" if request.htmx else "supply/hall.html"
     return render(request, template, {
         "query": query, "page": page, "cards": [localised(a) for a in page.object_list],
-        "facets": selectors.hall_facets(user=request.user, query=query),
+        # Counted only when the template's cached facet panel (per hall version and filters) is missing.
+        "facets": SimpleLazyObject(lambda: selectors.hall_facets(user=request.user, query=query)),
+        "hall_version": results.version,
         "querystring": query_without_page(request), "sorts": _sorts(query),
     })
 
