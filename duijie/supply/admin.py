@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from duijie.core.admin import AuditedAdmin
 from duijie.core.errors import DomainError
 from duijie.supply import services
-from duijie.supply.models import Achievement, Exhibition, ExhibitionItem, Expert, ResearchDirection
+from duijie.supply.models import Achievement, Exhibition, ExhibitionItem, Expert, ImportJob, ResearchDirection
 
 
 class CuratedAdmin(AuditedAdmin):
@@ -86,3 +86,28 @@ class AchievementAdmin(AuditedAdmin):
         return reverse("supply:achievement_detail", args=[obj.pk])
 
     view_on_site.short_description = _("View in the hall")  # type: ignore[attr-defined]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(AuditedAdmin):
+    """Read-only: who imported what into which institution, and the outcome. The file itself is not
+    offered here (it holds contact details) and is deleted after ``DUIJIE_IMPORT_FILE_DAYS``."""
+
+    list_display = ["original_name", "organisation", "created_by", "status", "dry_run", "total", "created",
+                    "updated", "created_at", "finished_at"]
+    list_filter = ["status", "dry_run"]
+    list_select_related = ["organisation", "created_by"]
+    search_fields = ["original_name", "organisation__name", "created_by__email"]
+    date_hierarchy = "created_at"
+    exclude = ["file"]
+    readonly_fields = ["organisation", "created_by", "original_name", "status", "dry_run", "total", "processed",
+                       "created", "updated", "report", "error", "created_at", "finished_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -942,9 +942,26 @@ def import_job_start(
 
 
 def job_can_confirm(user: Any, job: ImportJob) -> bool:
-    """Whether ``user`` may import the file of this job now: their own dry run that found no problem."""
+    """Whether ``user`` may import the file of this job now: their own dry run that found no problem,
+    whose file is still kept (see ``purge_import_files``)."""
     return (job.status == ImportJobStatus.DONE and job.dry_run and not job.report.get("problem_count")
-            and job.created_by_id is not None and job.created_by_id == getattr(user, "pk", None))
+            and bool(job.file) and job.created_by_id is not None and job.created_by_id == getattr(user, "pk", None))
+
+
+def purge_import_files(*, older_than: timedelta, now: datetime | None = None) -> int:
+    """Delete the uploaded files of import jobs started more than ``older_than`` ago (they hold contact
+    details); the jobs and their reports stay. Returns how many files were deleted."""
+    cutoff = (now or timezone.now()) - older_than
+    purged = 0
+    jobs = ImportJob.objects.filter(created_at__lt=cutoff).exclude(file="").exclude(
+        status__in=[ImportJobStatus.QUEUED, ImportJobStatus.RUNNING], created_at__gte=cutoff - timedelta(days=1))
+    for job in jobs.iterator():
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
+        purged += 1
+    if purged:
+        logger.info("deleted the files of %d import jobs older than %s", purged, older_than)
+    return purged
 
 
 def import_job_confirm(*, actor: User, job: ImportJob) -> ImportJob:

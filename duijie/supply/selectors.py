@@ -215,12 +215,12 @@ def _compute_masks(snap: hallindex.Snapshot, query: HallQuery) -> dict[str, np.n
         masks["subfield"] = snap.fields.having(n, list(TechField.objects.filter(code=query.subfield)
                                                         .values_list("pk", flat=True)))
     if query.institution:
-        masks["institution"] = np.isin(snap.organisations, query.institution)
+        masks["institution"] = snap.of_organisations(query.institution)
     if query.country:
         in_countries = Organisation.objects.filter(country__code__in=query.country).values_list("pk", flat=True)
-        masks["country"] = np.isin(snap.organisations, list(in_countries))
+        masks["country"] = snap.of_organisations(list(in_countries))
     if query.stage:
-        masks["stage"] = np.isin(snap.stages, [hallindex.STAGES.index(v) for v in query.stage])
+        masks["stage"] = hallindex.member(snap.stages, [hallindex.STAGES.index(v) for v in query.stage])
     if query.mode:
         modes = CooperationMode.objects.filter(code__in=query.mode).values_list("pk", flat=True)
         masks["mode"] = snap.modes.having(n, list(modes))
@@ -229,7 +229,7 @@ def _compute_masks(snap: hallindex.Snapshot, query: HallQuery) -> dict[str, np.n
     if query.granted:
         masks["granted"] = snap.granted
     if query.price:
-        masks["price"] = np.isin(snap.prices, [hallindex.PRICES.index(v) for v in query.price])
+        masks["price"] = hallindex.member(snap.prices, [hallindex.PRICES.index(v) for v in query.price])
     return masks
 
 
@@ -254,10 +254,7 @@ def hall_results(*, user: Any, query: HallQuery) -> HallResults:
         order = snap.most_viewed if query.sort == "views" else snap.newest
         positions = order[mask[order]]
         if query.sort == "relevance" and len(positions):
-            words = normalise_for_search(query.q).split()[:8]
-            titles = snap.titles
-            hit = np.fromiter((any(w in titles[p] for w in words) for p in positions), dtype=bool,
-                              count=len(positions))
+            hit = snap.titles_containing(normalise_for_search(query.q).split()[:8])[positions]
             positions = np.concatenate([positions[hit], positions[~hit]])
         return snap.ids[positions]
 

@@ -35,3 +35,21 @@ def test_achievements_are_read_only_in_the_back_office(operator, org_admin, clie
     client.post(f"/backoffice/supply/achievement/{item.pk}/change/", {"title": "改掉"})
     item.refresh_from_db()
     assert item.title != "改掉"
+
+
+def test_import_jobs_are_listed_read_only_in_the_back_office(operator, org_admin, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from duijie.supply import imports
+    from duijie.supply.models import ImportJob
+
+    job = imports.import_job_start(actor=org_admin.user, organisation=org_admin.organisation,
+                                   upload=SimpleUploadedFile("成果.csv", b"not,a,template\n"), dry_run=True)
+    client = client_for(operator, language="en")
+    listing = client.get("/backoffice/supply/importjob/")
+    assert listing.status_code == 200 and "成果.csv" in listing.content.decode()
+    page = client.get(f"/backoffice/supply/importjob/{job.pk}/change/")
+    assert page.status_code == 200 and job.file.name not in page.content.decode()  # the file is not offered
+    client.post(f"/backoffice/supply/importjob/{job.pk}/change/", {"original_name": "x.csv"})
+    assert ImportJob.objects.get().original_name == "成果.csv"
+    assert client_for(org_admin.user).get("/backoffice/supply/importjob/").status_code in (302, 403)

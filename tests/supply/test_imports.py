@@ -588,3 +588,28 @@ def test_a_file_with_too_many_rows_is_refused(monkeypatch, in_english):
     assert file_error(csv_bytes([HEADER, row("A-1"), row("A-2"), row("A-3")])) == (
         "A file may hold at most 2 rows; split it into several files.")
 
+
+
+def test_old_import_files_are_deleted_and_the_jobs_kept(org_admin, in_english):
+    import os
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    job = imports.import_job_start(actor=org_admin.user, organisation=org_admin.organisation,
+                                   upload=SimpleUploadedFile("a.csv", csv_bytes([HEADER, row()])), dry_run=True)
+    path = job.file.path
+    assert os.path.exists(path) and imports.job_can_confirm(org_admin.user, job)
+    report = job.report
+    assert imports.purge_import_files(older_than=timedelta(days=30)) == 0
+    later = timezone.now() + timedelta(days=31)
+    assert imports.purge_import_files(older_than=timedelta(days=30), now=later) == 1
+    job.refresh_from_db()
+    assert not job.file and not os.path.exists(path)
+    assert job.report == report and job.status == ImportJobStatus.DONE  # the job and its report stay
+    assert not imports.job_can_confirm(org_admin.user, job)  # nothing left to import
+    assert imports.purge_import_files(older_than=timedelta(days=30), now=later) == 0
+    out = io.StringIO()
+    call_command("purge_import_files", "--days", "7", stdout=out)
+    assert out.getvalue().strip() == "0 import file(s) older than 7 days deleted."

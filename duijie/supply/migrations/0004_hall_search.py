@@ -28,6 +28,11 @@ POSTGRESQL = [
     "ALTER TABLE supply_achievementsearch ADD COLUMN vector tsvector "
     "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, tokens)) STORED",
     "CREATE INDEX supply_achievementsearch_vector ON supply_achievementsearch USING gin (vector)",
+    # Tokens and vector out of line: the heap rows stay small, so that collecting the ids of
+    # 20,000 matches after the GIN lookup reads a few MB, not the whole table (measured: 3x faster).
+    "ALTER TABLE supply_achievementsearch SET (toast_tuple_target = 128)",
+    "ALTER TABLE supply_achievementsearch ALTER COLUMN tokens SET STORAGE EXTERNAL",
+    "ALTER TABLE supply_achievementsearch ALTER COLUMN vector SET STORAGE EXTERNAL",
 ]
 POSTGRESQL_DROP = ["ALTER TABLE supply_achievementsearch DROP COLUMN IF EXISTS vector"]
 
