@@ -104,8 +104,8 @@ def matching_ids(q: str) -> list[int] | None:
     phrases = query_phrases(q)
     if not phrases:
         return None
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
+        with transaction.atomic(), connection.cursor() as cursor:
             # The planner costs a sequential scan by pages and not by the vectors it would have to
             # read out of line: for a common word it picks it and takes 30 times longer than the index.
             cursor.execute("SET LOCAL enable_seqscan = off")
@@ -113,6 +113,7 @@ def matching_ids(q: str) -> list[int] | None:
                 "SELECT achievement_id FROM supply_achievementsearch WHERE vector @@ to_tsquery('simple', %s)",
                 [_tsquery(phrases)],
             )
-        else:
-            cursor.execute("SELECT rowid FROM supply_hall_fts WHERE supply_hall_fts MATCH %s", [_fts5_query(phrases)])
+            return [row[0] for row in cursor.fetchall()]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rowid FROM supply_hall_fts WHERE supply_hall_fts MATCH %s", [_fts5_query(phrases)])
         return [row[0] for row in cursor.fetchall()]
