@@ -613,3 +613,9 @@ def test_old_import_files_are_deleted_and_the_jobs_kept(org_admin, in_english):
     out = io.StringIO()
     call_command("purge_import_files", "--days", "7", stdout=out)
     assert out.getvalue().strip() == "0 import file(s) older than 7 days deleted."
+
+
+def test_spreadsheets_are_parsed_with_defusedxml():
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML is True
