@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "duijie.taxonomy",
     "duijie.supply",
     "duijie.docking",
+    "duijie.demand",
 ]
 
 MIDDLEWARE = [

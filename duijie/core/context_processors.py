@@ -18,6 +18,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items: list[tuple[Any, str]] = [
         (pgettext_lazy("navigation", "Home"), reverse("core:home")),
         (_("Exhibition hall"), reverse("supply:hall")),
+        (_("Demands"), reverse("demand:board")),
         (_("Organisations"), reverse("accounts:organisation_list")),
         (_("Technology fields"), reverse("taxonomy:field_list")),
         (_("API"), "/api/docs"),
@@ -33,6 +34,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if policies.is_operator(user):
         operator_items = [
             (_("Screening queue"), reverse("supply:screening_queue")),
+            (_("Demand screening"), reverse("demand:screening")),
             (_("Users and roles"), reverse("accounts:user_list")),
             (_("Audit log"), reverse("core:audit_log")),
             (_("Back office"), reverse("admin:index")),

@@ -1,0 +1,274 @@
+"""The demand API: the public board, one demand as its tier allows, the chain, terms, brokers.
+
+Reads go through ``selectors`` (the tier is decided there, once: ``demand_view``), writes through
+``services``. A detail the caller may not see is ``null``, never its value.
+"""
+
+# No ``from __future__ import annotations``: django-ninja reads the annotations at import.
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+
+from duijie.core.api import AUTH_REQUIRED, ErrorOut, PagePagination
+from duijie.core.errors import DomainError, PermissionDenied
+from duijie.demand import policies, selectors, services, workflow
+from duijie.demand.enums import BudgetType, Confidentiality
+from duijie.demand.models import Demand
+from duijie.supply.enums import ContentLanguage, Currency
+from duijie.taxonomy.models import CooperationMode, Industry, Region, TechField
+
+router = Router(tags=["demand"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+class DemandListOut(Schema):
+    id: int
+    title: str
+    summary: str
+    language: str
+    enterprise: str
+    fields: list[str] = Field(description="Technology field codes.")
+    status: str
+    confidentiality: str
+    published_at: datetime | None
+
+    @staticmethod
+    def resolve_enterprise(obj: Demand) -> str:
+        return str(obj.organisation.display_name)
+
+    @staticmethod
+    def resolve_fields(obj: Demand) -> list[str]:
+        return [f.code for f in obj.fields.all()]
+
+
+class IndicatorOut(Schema):
+    name: str
+    value: str
+    unit: str
+
+
+class ContactOut(Schema):
+    name: str
+    phone: str
+    email: str
+
+
+class DemandDetailOut(DemandListOut):
+    details_visible: bool = Field(description="False for a summary-only demand until the caller accepts its terms.")
+    can_accept_terms: bool
+    terms_version: str
+    translations: list[dict[str, str]]
+    problem: str | None
+    description: str | None
+    indicators: list[IndicatorOut] | None
+    industry: str | None
+    cooperation_modes: list[str] | None
+    regions: list[str] | None
+    trl_needed: int | None
+    budget_type: str | None
+    budget_min: Decimal | None
+    budget_max: Decimal | None
+    currency: str | None
+    deadline: date | None
+    contact: ContactOut | None = Field(description="The enterprise, operators and assigned brokers only.")
+    transitions: list[str] = Field(description="The chain's actions the caller may take now.")
+
+
+def _detail(request: HttpRequest, demand: Demand) -> dict[str, Any]:
+    view = selectors.demand_view(user=request.user, demand=demand)
+    out: dict[str, Any] = {
+        "id": demand.pk, "title": demand.title, "summary": demand.summary, "language": demand.language,
+        "enterprise": str(demand.organisation.display_name), "fields": [f.code for f in demand.fields.all()],
+        "status": demand.status, "confidentiality": demand.confidentiality, "published_at": demand.published_at,
+        "details_visible": view.details, "can_accept_terms": view.can_accept_terms,
+        "terms_version": policies.TERMS_VERSION,
+        "translations": [{"language": t.language, "title": t.title, "summary": t.summary}
+                         for t in demand.translations.all()],
+        "transitions": [t.name for t in workflow.available_transitions(request.user, demand)],
+        "contact": {"name": demand.contact_name, "phone": demand.contact_phone, "email": demand.contact_email}
+        if view.contact else None,
+    }
+    hidden = not view.details
+    out.update({
+        "problem": None if hidden else demand.problem,
+        "description": None if hidden else demand.description,
+        "indicators": None if hidden else [{"name": i.name, "value": i.value, "unit": i.unit}
+                                           for i in demand.indicators.all()],
+        "industry": None if hidden or demand.industry is None else demand.industry.code,
+        "cooperation_modes": None if hidden else [m.code for m in demand.cooperation_modes.all()],
+        "regions": None if hidden else [r.code for r in demand.regions.all()],
+        "trl_needed": None if hidden else demand.trl_needed,
+        "budget_type": None if hidden else demand.budget_type,
+        "budget_min": None if hidden else demand.budget_min,
+        "budget_max": None if hidden else demand.budget_max,
+        "currency": None if hidden else demand.currency,
+        "deadline": None if hidden else demand.deadline,
+    })
+    return out
+
+
+class BoardFilters(Schema):
+    q: str = Field("", description="Keywords (Chinese or English); searches what every tier shows anyone.")
+    field: str = Field("", description="Top-level or sub-field code.")
+    mode: list[str] = Field([], description="Cooperation mode codes (public-tier demands only).")
+    stage: list[str] = Field([], description="early, middle, mature (public-tier demands only).")
+
+
+class IndicatorIn(Schema):
+    name: str
+    value: str
+    unit: str = ""
+
+
+class DemandIn(Schema):
+    enterprise: int = Field(description="The enterprise's organisation id.")
+    title: str
+    summary: str
+    language: ContentLanguage = ContentLanguage.ZH_HANS
+    confidentiality: Confidentiality = Confidentiality.PUBLIC
+    problem: str = ""
+    description: str = ""
+    indicators: list[IndicatorIn] = []
+    fields: list[str] = Field(description="Technology field codes.")
+    industry: str | None = None
+    cooperation_modes: list[str] = []
+    regions: list[str] = []
+    trl_needed: int | None = None
+    budget_type: BudgetType = BudgetType.NEGOTIABLE
+    budget_min: Decimal | None = None
+    budget_max: Decimal | None = None
+    currency: Currency = Currency.CNY
+    deadline: date | None = None
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+    translations: dict[str, list[str]] = Field({}, description="language → [title, summary]")
+
+
+class TransitionIn(Schema):
+    name: str = Field(description=", ".join(workflow.TRANSITIONS))
+    reason: str = ""
+    checklist: list[str] = Field([], description=", ".join(workflow.ScreeningCheck.ITEMS))
+
+
+class BrokersIn(Schema):
+    brokers: list[int]
+
+
+class DuplicateOut(Schema):
+    id: int
+    title: str
+    enterprise: str
+    score: float
+
+
+def _codes(model: Any, codes: list[str], name: str, errors: dict[str, list[str]]) -> list[int]:
+    found = dict(model.objects.filter(code__in=codes).values_list("code", "pk"))
+    unknown = [c for c in codes if c not in found]
+    if unknown:
+        errors.setdefault(name, []).append(_("Unknown codes: %(codes)s") % {"codes": ", ".join(unknown)})
+    return [found[c] for c in codes if c in found]
+
+
+def _data(payload: DemandIn) -> services.DemandData:
+    errors: dict[str, list[str]] = {}
+    field_ids = _codes(TechField, payload.fields, "fields", errors)
+    mode_ids = _codes(CooperationMode, payload.cooperation_modes, "cooperation_modes", errors)
+    region_ids = _codes(Region, payload.regions, "regions", errors)
+    industry_ids = _codes(Industry, [payload.industry], "industry", errors) if payload.industry else []
+    if errors:
+        raise DomainError(_("Please correct the marked fields."), code="validation_error", fields=errors)
+    return services.DemandData(
+        title=payload.title, summary=payload.summary, language=str(payload.language),
+        confidentiality=str(payload.confidentiality), problem=payload.problem, description=payload.description,
+        indicators=[services.IndicatorData(i.name, i.value, i.unit) for i in payload.indicators],
+        field_ids=field_ids, industry_id=industry_ids[0] if industry_ids else None, cooperation_mode_ids=mode_ids,
+        region_ids=region_ids, trl_needed=payload.trl_needed, budget_type=str(payload.budget_type),
+        budget_min=payload.budget_min, budget_max=payload.budget_max, currency=str(payload.currency),
+        deadline=payload.deadline, contact_name=payload.contact_name, contact_phone=payload.contact_phone,
+        contact_email=payload.contact_email,
+        translations={lang: (pair[0], pair[1] if len(pair) > 1 else "") for lang, pair in payload.translations.items()
+                      if pair},
+    )
+
+
+@router.get("/demands", response={200: list[DemandListOut], **ERRORS}, summary="The public demand board")
+@paginate(PagePagination)
+def demand_list(request: HttpRequest, filters: Query[BoardFilters]):  # type: ignore[no-untyped-def]
+    return selectors.board_results(user=request.user, query=selectors.BoardQuery.from_params(request.GET))
+
+
+@router.get("/demands/facets", response={200: dict[str, list[dict[str, Any]]], **ERRORS},
+            summary="Counts per filter value on the board (each facet ignores its own filter)")
+def demand_facets(request: HttpRequest, filters: Query[BoardFilters]) -> dict[str, list[dict[str, Any]]]:
+    return selectors.board_facets(user=request.user, query=selectors.BoardQuery.from_params(request.GET))
+
+
+@router.get("/demands/mine", response={200: list[DemandListOut], **ERRORS}, auth=AUTH_REQUIRED,
+            summary="The demands of my enterprises and those I recorded")
+@paginate(PagePagination)
+def demand_mine(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return selectors.my_demands(user=request.user).prefetch_related("fields")
+
+
+@router.get("/demands/{pk}", response={200: DemandDetailOut, **ERRORS}, summary="One demand, as its tier allows")
+def demand_detail(request: HttpRequest, pk: int) -> dict[str, Any]:
+    return _detail(request, selectors.demand_get(user=request.user, pk=pk))
+
+
+@router.post("/demands", response={201: DemandDetailOut, **ERRORS}, auth=AUTH_REQUIRED,
+             summary="Collect a demand (enterprise members; commissioners and operators for an enterprise)")
+def demand_create(request: HttpRequest, payload: DemandIn) -> tuple[int, dict[str, Any]]:
+    organisation = selectors.creatable_enterprises(user=request.user).filter(pk=payload.enterprise).first()
+    if organisation is None:
+        raise PermissionDenied(_("You cannot add demands for this organisation."))
+    demand = services.demand_create(actor=request.user, organisation=organisation, data=_data(payload))
+    return 201, _detail(request, selectors.demand_get(user=request.user, pk=demand.pk))
+
+
+@router.put("/demands/{pk}", response={200: DemandDetailOut, **ERRORS}, auth=AUTH_REQUIRED,
+            summary="Replace a demand's content")
+def demand_update(request: HttpRequest, pk: int, payload: DemandIn) -> dict[str, Any]:
+    demand = selectors.demand_get(user=request.user, pk=pk)
+    services.demand_update(actor=request.user, demand=demand, data=_data(payload))
+    return _detail(request, selectors.demand_get(user=request.user, pk=pk))
+
+
+@router.post("/demands/{pk}/transitions", response={200: DemandDetailOut, **ERRORS}, auth=AUTH_REQUIRED,
+             summary="Move a demand along the chain (submit, publish, return, reject, ...)")
+def demand_transition(request: HttpRequest, pk: int, payload: TransitionIn) -> dict[str, Any]:
+    demand = selectors.demand_get(user=request.user, pk=pk)
+    services.demand_transition(actor=request.user, demand=demand, name=payload.name, reason=payload.reason,
+                               checklist=payload.checklist)
+    return _detail(request, selectors.demand_get(user=request.user, pk=pk))
+
+
+@router.post("/demands/{pk}/terms", response={200: DemandDetailOut, **ERRORS}, auth=AUTH_REQUIRED,
+             summary="Accept the confidentiality terms of a summary-only demand (recorded)")
+def demand_accept_terms(request: HttpRequest, pk: int) -> dict[str, Any]:
+    demand = selectors.demand_get(user=request.user, pk=pk)
+    services.demand_accept_terms(actor=request.user, demand=demand)
+    return _detail(request, selectors.demand_get(user=request.user, pk=pk))
+
+
+@router.put("/demands/{pk}/brokers", response={200: DemandDetailOut, **ERRORS}, auth=AUTH_REQUIRED,
+            summary="Set the brokers assigned to a demand (operators)")
+def demand_brokers(request: HttpRequest, pk: int, payload: BrokersIn) -> dict[str, Any]:
+    demand = selectors.demand_get(user=request.user, pk=pk)
+    services.demand_assign_brokers(actor=request.user, demand=demand, broker_ids=payload.brokers)
+    return _detail(request, selectors.demand_get(user=request.user, pk=pk))
+
+
+@router.get("/demands/{pk}/duplicates", response={200: list[DuplicateOut], **ERRORS}, auth=AUTH_REQUIRED,
+            summary="Likely duplicates with a similarity score from 0 to 1 (operators, for screening)")
+def demand_duplicates(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
+    if not policies.can_screen(request.user):
+        raise PermissionDenied()
+    demand = selectors.demand_get(user=request.user, pk=pk)
+    return [{"id": d.pk, "title": d.title, "enterprise": str(d.organisation.display_name), "score": score}
+            for d, score in selectors.likely_duplicates(user=request.user, demand=demand)]
