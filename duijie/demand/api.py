@@ -58,7 +58,16 @@ class ContactOut(Schema):
     email: str
 
 
-class DemandDetailOut(DemandListOut):
+class DemandDetailOut(Schema):
+    id: int
+    title: str
+    summary: str
+    language: str
+    enterprise: str
+    fields: list[str] = Field(description="Technology field codes.")
+    status: str
+    confidentiality: str
+    published_at: datetime | None
     details_visible: bool = Field(description="False for a summary-only demand until the caller accepts its terms.")
     can_accept_terms: bool
     terms_version: str
@@ -267,8 +276,8 @@ def demand_brokers(request: HttpRequest, pk: int, payload: BrokersIn) -> dict[st
 @router.get("/demands/{pk}/duplicates", response={200: list[DuplicateOut], **ERRORS}, auth=AUTH_REQUIRED,
             summary="Likely duplicates with a similarity score from 0 to 1 (operators, for screening)")
 def demand_duplicates(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
+    demand = selectors.demand_get(user=request.user, pk=pk)  # 404 first: existence is not told either
     if not policies.can_screen(request.user):
         raise PermissionDenied()
-    demand = selectors.demand_get(user=request.user, pk=pk)
     return [{"id": d.pk, "title": d.title, "enterprise": str(d.organisation.display_name), "score": score}
             for d, score in selectors.likely_duplicates(user=request.user, demand=demand)]
