@@ -35,6 +35,7 @@ DEMO_EMAIL_DOMAIN = "duijie.demo"
 LOADERS: list[str] = [
     "duijie.accounts.demo.load",
     "duijie.supply.demo.load",
+    "duijie.demand.demo.load",
 ]
 
 M = TypeVar("M", bound=models.Model)

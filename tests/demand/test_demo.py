@@ -1,0 +1,35 @@
+"""The demand side of ``duijie demo``: demands of the demo enterprises in every tier and along the chain."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from duijie.demand.models import Demand, DemandHistory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_demands_cover_the_chain_and_the_tiers_and_load_once(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        call_command("demo", "--quiet", stdout=StringIO())
+    assert callbacks == []  # demo content is not news: no e-mail
+    demands = Demand.objects.all()
+    assert demands.count() == 11
+    assert set(demands.values_list("status", flat=True)) == {
+        "collected", "screening", "published", "matching", "brokering", "contracted", "rejected", "withdrawn"}
+    assert set(demands.values_list("confidentiality", flat=True)) == {"public", "summary", "private"}
+    recorded = demands.get(external_id="DM-009")
+    assert (recorded.source, recorded.confirmed_at, recorded.status) == ("visit", None, "collected")
+    assert recorded.created_by.email == "commissioner@duijie.demo"
+    matching = demands.get(external_id="DM-001")
+    assert [b.email for b in matching.brokers.all()] == ["broker@duijie.demo"]
+    assert DemandHistory.objects.filter(demand=matching, kind="transition").count() == 3
+    assert demands.filter(language="en").count() == 2
+    before = list(Demand.objects.order_by("pk").values())
+    out = StringIO()
+    call_command("demo", "--quiet", stdout=out)
+    assert "0 created, 420 already there" in out.getvalue()
+    assert list(Demand.objects.order_by("pk").values()) == before
