@@ -49,3 +49,28 @@ class HistoryKind(models.TextChoices):
     EDIT = "edit", _("Edit")
     CONFIRM = "confirm", _("Confirmed by the enterprise")
     BROKER = "broker", _("Broker assignment")
+
+
+class ChallengeStage(models.TextChoices):
+    """揭榜挂帅, in the order Chinese platforms run it."""
+
+    COLLECTION = "collection", _("Demand collection")
+    REVIEW = "review", _("Demand review")
+    SITE_VISIT = "site_visit", _("Site visit")
+    ANNOUNCED = "announced", _("List published (发榜)")
+    MATCHMAKING = "matchmaking", _("Matchmaking")
+    TALKS = "talks", _("Talks")
+    SUBMISSION = "submission", _("Submission of materials")
+    EVALUATION = "evaluation", _("Evaluation (论证揭榜)")
+    PUBLICITY = "publicity", _("Result publicity (结果公示)")
+    AWARDED = "awarded", _("Winner announced")
+
+
+CHALLENGE_ORDER = list(ChallengeStage.values)
+# Shown on the public challenge board from the list publication on.
+PUBLIC_STAGES = frozenset(CHALLENGE_ORDER[CHALLENGE_ORDER.index(ChallengeStage.ANNOUNCED):])
+
+
+class ApplicationStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    WITHDRAWN = "withdrawn", _("Withdrawn")

@@ -179,3 +179,188 @@ class TermsAcceptance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} @ {self.demand_id} ({self.version})"
+
+
+# --- Open challenges (揭榜挂帅) ---------------------------------------------------------------------
+
+from duijie.demand.enums import ApplicationStatus, ChallengeStage  # noqa: E402
+
+
+class Challenge(models.Model):
+    """A demand run as a competition with a bounty (揭榜挂帅). The demand carries the content; the
+    challenge the bounty, who may apply, the window, the documents asked for and the rubric."""
+
+    demand = models.OneToOneField(Demand, verbose_name=_("demand"), on_delete=models.CASCADE, related_name="challenge")
+    stage = models.CharField(_("stage"), max_length=12, choices=ChallengeStage.choices,
+                             default=ChallengeStage.COLLECTION, db_index=True)
+    bounty = models.DecimalField(_("bounty"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY)
+    bounty_payer = models.CharField(_("bounty paid by"), max_length=200,
+                                    help_text=_("Usually the enterprise itself."))
+    subsidy = models.DecimalField(_("government subsidy"), max_digits=14, decimal_places=2, null=True, blank=True)
+    subsidy_source = models.CharField(_("subsidy from"), max_length=200, blank=True)
+    eligible_kinds = models.JSONField(_("eligible organisation types"), default=list, blank=True,
+                                      help_text=_("Empty: any type."))
+    eligible_regions = models.ManyToManyField("taxonomy.Region", verbose_name=_("eligible regions"), blank=True,
+                                              related_name="+", help_text=_("Empty: anywhere."))
+    opens_at = models.DateTimeField(_("applications open"))
+    closes_at = models.DateTimeField(_("applications close"))
+    required_documents = models.JSONField(_("required documents"), default=list, blank=True)
+    announcement = models.TextField(_("public announcement"), blank=True)
+    publicity_ends_at = models.DateTimeField(_("publicity period ends"), null=True, blank=True)
+    winner = models.ForeignKey("Application", verbose_name=_("winner"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
+    result_notice = models.TextField(_("result notice"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("open challenge")
+        verbose_name_plural = _("open challenges")
+        ordering = ["closes_at", "id"]
+
+    def __str__(self) -> str:
+        return self.demand.title
+
+
+class Criterion(models.Model):
+    """One criterion of the evaluation rubric; the weights of a challenge add up to 100."""
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="criteria")
+    name = models.CharField(_("criterion"), max_length=200)
+    weight = models.PositiveSmallIntegerField(_("weight (%)"), validators=[MinValueValidator(1),
+                                                                           MaxValueValidator(100)])
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("evaluation criterion")
+        verbose_name_plural = _("evaluation criteria")
+        ordering = ["sort_order", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.weight} %)"
+
+
+class Application(models.Model):
+    """A team's application (揭榜) on behalf of its organisation."""
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="applications")
+    organisation = models.ForeignKey("accounts.Organisation", verbose_name=_("applicant"), on_delete=models.PROTECT,
+                                     related_name="challenge_applications")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=ApplicationStatus.choices,
+                              default=ApplicationStatus.SUBMITTED)
+    proposal = models.TextField(_("proposal"))
+    technical_route = models.TextField(_("technical route"))
+    budget = models.DecimalField(_("budget"), max_digits=14, decimal_places=2)
+    timeline = models.TextField(_("timeline"))
+    team = models.TextField(_("team"))
+    submitted_at = models.DateTimeField(_("submitted"))
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["submitted_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["challenge", "organisation"], condition=models.Q(status="submitted"),
+                                    name="challenge_one_live_application_per_organisation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} → {self.challenge}"
+
+
+class ApplicationAttachment(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
+    document = models.CharField(_("document"), max_length=200)
+    file = models.FileField(_("file"), upload_to="applications/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size in bytes"))
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Reviewer(models.Model):
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="reviewers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="challenge_reviews")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    assigned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reviewer")
+        verbose_name_plural = _("reviewers")
+        constraints = [models.UniqueConstraint(fields=["challenge", "user"], name="challenge_reviewer_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.challenge}"
+
+
+class ConflictDeclaration(models.Model):
+    """A reviewer's declaration, per application, of a conflict of interest (or of none)."""
+
+    reviewer = models.ForeignKey(Reviewer, on_delete=models.CASCADE, related_name="declarations")
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="declarations")
+    conflicted = models.BooleanField(_("conflict of interest"))
+    note = models.TextField(_("note"), blank=True)
+    declared_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["reviewer", "application"], name="challenge_declare_once")]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer_id}/{self.application_id}: {self.conflicted}"
+
+
+class Score(models.Model):
+    reviewer = models.ForeignKey(Reviewer, on_delete=models.CASCADE, related_name="scores")
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="scores")
+    value = models.DecimalField(_("score"), max_digits=5, decimal_places=2,
+                                validators=[MinValueValidator(0), MaxValueValidator(100)])
+    comment = models.TextField(_("comment"), blank=True)
+    scored_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["reviewer", "application", "criterion"],
+                                               name="challenge_score_once")]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer_id}/{self.application_id}/{self.criterion_id}: {self.value}"
+
+
+class Objection(models.Model):
+    """An objection raised during the result publicity period (结果公示), and how it was resolved."""
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="objections")
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField(_("objection"))
+    raised_at = models.DateTimeField(auto_now_add=True)
+    resolution = models.TextField(_("resolution"), blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["raised_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class ChallengeHistory(models.Model):
+    """One row per stage change, winner decision and objection resolution."""
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="history")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    from_stage = models.CharField(max_length=12, choices=ChallengeStage.choices, blank=True)
+    to_stage = models.CharField(max_length=12, choices=ChallengeStage.choices, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.challenge_id}: {self.from_stage} → {self.to_stage}"

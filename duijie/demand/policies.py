@@ -94,3 +94,42 @@ def can_screen(user: Any) -> bool:
 
 def can_assign_brokers(user: Any) -> bool:
     return account_policies.is_operator(user)
+
+
+# --- Open challenges -----------------------------------------------------------------------------
+
+def can_manage_challenge(user: Any) -> bool:
+    """Operators run a challenge's stages, reviewers and objections."""
+    return account_policies.is_operator(user)
+
+
+def can_create_challenge(user: Any, demand: Any) -> bool:
+    return account_policies.is_operator(user) or is_owner_member(user, demand)
+
+
+def is_reviewer(user: Any, challenge: Any) -> bool:
+    if not account_policies.is_authenticated(user):
+        return False
+    return challenge.reviewers.filter(user=user).exists()
+
+
+def can_view_applications(user: Any, challenge: Any) -> bool:
+    """All applications: operators, the panel and the enterprise that set the challenge."""
+    return (account_policies.is_operator(user) or is_reviewer(user, challenge)
+            or is_owner_member(user, challenge.demand))
+
+
+def is_eligible(organisation: Any, challenge: Any) -> bool:
+    """Organisation type and region as the challenge asks (an empty list: any)."""
+    if challenge.eligible_kinds and organisation.kind not in challenge.eligible_kinds:
+        return False
+    regions = list(challenge.eligible_regions.all())
+    if not regions:
+        return True
+    wanted = {r.pk for r in regions}
+    place = organisation.region
+    while place is not None:
+        if place.pk in wanted:
+            return True
+        place = place.parent
+    return organisation.country_id in wanted

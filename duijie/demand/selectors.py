@@ -232,3 +232,121 @@ def brokers_available(*, user: Any) -> QuerySet[Any]:
     if not policies.can_assign_brokers(user):
         return User.objects.none()
     return User.objects.filter(platform_role__in=BROKER_ROLES, is_active=True).order_by("full_name", "email")
+
+
+# --- Open challenges -----------------------------------------------------------------------------
+
+from decimal import ROUND_HALF_UP, Decimal  # noqa: E402
+
+from duijie.demand.enums import PUBLIC_STAGES, ApplicationStatus, ChallengeStage  # noqa: E402
+from duijie.demand.models import Application, Challenge, ConflictDeclaration, Score  # noqa: E402
+
+
+def challenges_visible_to(user: Any) -> QuerySet[Challenge]:
+    """Public from the list publication on (and as the demand's tier allows); before, the enterprise's
+    people, the panel and operators."""
+    qs = Challenge.objects.select_related("demand", "demand__organisation")
+    if account_policies.is_operator(user):
+        return qs
+    public = Q(stage__in=PUBLIC_STAGES, demand__in=board_base())
+    if account_policies.is_authenticated(user):
+        public |= Q(demand__organisation__memberships__user=user) | Q(reviewers__user=user)
+    return qs.filter(public).distinct()
+
+
+def challenge_board(*, user: Any) -> QuerySet[Challenge]:
+    """Open challenges first (window still open), then the rest by stage, newest first."""
+    return (Challenge.objects.filter(stage__in=PUBLIC_STAGES, demand__in=board_base())
+            .select_related("demand", "demand__organisation").prefetch_related("demand__fields")
+            .order_by("closes_at", "id"))
+
+
+def challenge_get(*, user: Any, pk: int) -> Challenge:
+    try:
+        return challenges_visible_to(user).prefetch_related("criteria", "eligible_regions").get(pk=pk)
+    except Challenge.DoesNotExist:
+        raise NotFound() from None
+
+
+def applications_visible_to(*, user: Any, challenge: Challenge) -> QuerySet[Application]:
+    """Operators, the panel and the enterprise see every application; a team sees its own."""
+    qs = challenge.applications.select_related("organisation", "submitted_by")
+    if policies.can_view_applications(user, challenge):
+        return qs
+    if not account_policies.is_authenticated(user):
+        return qs.none()
+    return qs.filter(organisation__memberships__user=user).distinct()
+
+
+@dataclass(frozen=True)
+class RankRow:
+    application: Application
+    total: Decimal | None  # mean of the reviewers' weighted totals, 0–100
+    reviewers: int  # reviewers whose complete scores count
+    by_criterion: dict[int, Decimal]
+
+
+def challenge_ranking(*, challenge: Challenge) -> list[RankRow]:
+    """Live applications by weighted total, highest first.
+
+    A reviewer's total is Σ weight × score / 100 over every criterion; an application's total is the
+    mean over the reviewers who declared no conflict and scored every criterion. Ties (equal to the
+    hundredth) go to the higher mean on the heaviest criterion (the first listed among equals), then to
+    the earlier application.
+    """
+    criteria = list(challenge.criteria.all())
+    weights = {c.pk: Decimal(c.weight) for c in criteria}
+    heaviest = max(criteria, key=lambda c: (c.weight, -c.sort_order, -c.pk)).pk if criteria else None
+    applications = list(challenge.applications.filter(status=ApplicationStatus.SUBMITTED))
+    conflicted = set(ConflictDeclaration.objects.filter(application__challenge=challenge, conflicted=True)
+                     .values_list("reviewer_id", "application_id"))
+    per: dict[tuple[int, int], dict[int, Decimal]] = {}
+    for reviewer_id, application_id, criterion_id, value in Score.objects.filter(
+            application__challenge=challenge).values_list("reviewer_id", "application_id", "criterion_id", "value"):
+        if (reviewer_id, application_id) not in conflicted:
+            per.setdefault((application_id, reviewer_id), {})[criterion_id] = value
+    rows = []
+    cent = Decimal("0.01")
+    for application in applications:
+        complete = [scores for (app_id, _r), scores in per.items()
+                    if app_id == application.pk and set(scores) == set(weights)]
+        if not complete:
+            rows.append(RankRow(application, None, 0, {}))
+            continue
+        totals = [sum((weights[c] * v for c, v in scores.items()), Decimal(0)) / 100 for scores in complete]
+        by_criterion = {c: (sum((s[c] for s in complete), Decimal(0)) / len(complete)).quantize(cent, ROUND_HALF_UP)
+                        for c in weights}
+        total = (sum(totals, Decimal(0)) / len(totals)).quantize(cent, ROUND_HALF_UP)
+        rows.append(RankRow(application, total, len(complete), by_criterion))
+
+    def key(row: RankRow) -> tuple[Any, ...]:
+        if row.total is None:
+            return (1, 0, 0, row.application.submitted_at, row.application.pk)
+        tie = row.by_criterion.get(heaviest, Decimal(0)) if heaviest is not None else Decimal(0)
+        return (0, -row.total, -tie, row.application.submitted_at, row.application.pk)
+
+    return sorted(rows, key=key)
+
+
+def missing_reviews(*, challenge: Challenge) -> list[tuple[Any, Application]]:
+    """(reviewer, application) pairs still owing a declaration or, without a conflict, scores."""
+    n_criteria = challenge.criteria.count()
+    declared = {(d.reviewer_id, d.application_id): d.conflicted
+                for d in ConflictDeclaration.objects.filter(application__challenge=challenge)}
+    counts = {(row["reviewer_id"], row["application_id"]): row["n"] for row in Score.objects.filter(
+        application__challenge=challenge).values("reviewer_id", "application_id").annotate(n=Count("pk"))}
+    missing = []
+    for reviewer in challenge.reviewers.select_related("user"):
+        for application in challenge.applications.filter(status=ApplicationStatus.SUBMITTED):
+            key = (reviewer.pk, application.pk)
+            if key not in declared or (not declared[key] and counts.get(key, 0) < n_criteria):
+                missing.append((reviewer, application))
+    return missing
+
+
+def challenge_window_open(challenge: Challenge, now: Any = None) -> bool:
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    return challenge.opens_at <= now < challenge.closes_at and challenge.stage in (
+        ChallengeStage.ANNOUNCED, ChallengeStage.MATCHMAKING, ChallengeStage.TALKS, ChallengeStage.SUBMISSION)

@@ -384,3 +384,332 @@ def demands_expire(*, today: date | None = None) -> dict[str, int]:
                                         language=member.preferred_language)
                 noticed += 1
     return {"noticed": noticed, "expired": expired}
+
+
+# --- Open challenges (揭榜挂帅) ---------------------------------------------------------------------
+# The stages run in the order of ChallengeStage; ``challenge_advance`` moves one stage at a time and
+# checks what the next stage needs. The application window is enforced on server time.
+
+from duijie.accounts.enums import OrganisationType  # noqa: E402
+from duijie.demand.enums import (  # noqa: E402
+    BOARD_STATUSES,
+    CHALLENGE_ORDER,
+    ApplicationStatus,
+    ChallengeStage,
+)
+from duijie.demand.models import (  # noqa: E402
+    Application,
+    Challenge,
+    ChallengeHistory,
+    ConflictDeclaration,
+    Criterion,
+    Objection,
+    Reviewer,
+    Score,
+)
+
+PUBLICITY_DAYS = 5
+
+
+@dataclass
+class ChallengeData:
+    bounty: Decimal
+    bounty_payer: str
+    opens_at: Any  # aware datetime
+    closes_at: Any
+    criteria: list[tuple[str, int]]  # (name, weight), weights add up to 100
+    currency: str = "CNY"
+    subsidy: Decimal | None = None
+    subsidy_source: str = ""
+    eligible_kinds: list[str] = field(default_factory=list)
+    eligible_region_ids: list[int] = field(default_factory=list)
+    required_documents: list[str] = field(default_factory=list)
+    announcement: str = ""
+
+
+@dataclass
+class ApplicationData:
+    proposal: str
+    technical_route: str
+    budget: Decimal
+    timeline: str
+    team: str
+
+
+def _challenge_errors(data: ChallengeData) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+
+    def add(name: str, message: Any) -> None:
+        errors.setdefault(name, []).append(str(message))
+
+    if data.bounty is None or data.bounty <= 0:
+        add("bounty", _("The bounty must be a positive amount."))
+    if not data.bounty_payer.strip():
+        add("bounty_payer", _("Say who pays the bounty."))
+    if data.subsidy is not None and data.subsidy < 0:
+        add("subsidy", _("A subsidy cannot be negative."))
+    if data.currency not in Currency.values:
+        add("currency", _("Choose a currency."))
+    if not data.opens_at or not data.closes_at or data.closes_at <= data.opens_at:
+        add("closes_at", _("Applications must close after they open."))
+    unknown = [k for k in data.eligible_kinds if k not in OrganisationType.values]
+    if unknown:
+        add("eligible_kinds", _("Unknown organisation type."))
+    if Region.objects.filter(pk__in=data.eligible_region_ids).count() != len(set(data.eligible_region_ids)):
+        add("eligible_region_ids", _("Unknown region."))
+    if not data.criteria:
+        add("criteria", _("Give the evaluation rubric at least one criterion."))
+    elif any(not name.strip() or not 1 <= weight <= 100 for name, weight in data.criteria):
+        add("criteria", _("Each criterion needs a name and a weight from 1 to 100."))
+    elif sum(weight for _name, weight in data.criteria) != 100:
+        add("criteria", _("The weights add up to %(sum)d; they must add up to 100.")
+            % {"sum": sum(weight for _name, weight in data.criteria)})
+    return errors
+
+
+def _write_challenge(challenge: Challenge, data: ChallengeData) -> None:
+    for name in ("bounty", "bounty_payer", "opens_at", "closes_at", "currency", "subsidy", "subsidy_source",
+                 "eligible_kinds", "required_documents", "announcement"):
+        setattr(challenge, name, getattr(data, name))
+    challenge.bounty_payer = challenge.bounty_payer.strip()
+    challenge.required_documents = [d.strip() for d in data.required_documents if d.strip()]
+    challenge.save()
+    challenge.eligible_regions.set(data.eligible_region_ids)
+    challenge.criteria.all().delete()
+    Criterion.objects.bulk_create([Criterion(challenge=challenge, name=name.strip(), weight=weight, sort_order=n)
+                                   for n, (name, weight) in enumerate(data.criteria)])
+
+
+@transaction.atomic
+def challenge_create(*, actor: User, demand: Demand, data: ChallengeData) -> Challenge:
+    """Run a demand as an open challenge (stage "demand collection")."""
+    if not policies.can_create_challenge(actor, demand):
+        raise PermissionDenied(_("Challenges are set by the enterprise or the platform operators."))
+    if Challenge.objects.filter(demand=demand).exists():
+        raise DomainError(_("This demand already runs as a challenge."), code="already_a_challenge")
+    _raise_if(_challenge_errors(data))
+    challenge = Challenge(demand=demand)
+    _write_challenge(challenge, data)
+    ChallengeHistory.objects.create(challenge=challenge, actor=actor, to_stage=challenge.stage)
+    return challenge
+
+
+@transaction.atomic
+def challenge_update(*, actor: User, challenge: Challenge, data: ChallengeData) -> Challenge:
+    """Change the terms: only before the list is published (发榜); afterwards they are public promises."""
+    challenge = Challenge.objects.select_for_update().select_related("demand__organisation").get(pk=challenge.pk)
+    if not policies.can_create_challenge(actor, challenge.demand):
+        raise PermissionDenied()
+    if CHALLENGE_ORDER.index(challenge.stage) >= CHALLENGE_ORDER.index(ChallengeStage.ANNOUNCED):
+        raise DomainError(_("The list is published: its terms can no longer change."), code="challenge_published")
+    _raise_if(_challenge_errors(data))
+    _write_challenge(challenge, data)
+    return challenge
+
+
+def _live_applications(challenge: Challenge) -> Any:
+    return challenge.applications.filter(status=ApplicationStatus.SUBMITTED)
+
+
+@transaction.atomic
+def challenge_advance(*, actor: User, challenge: Challenge, note: str = "", now: Any = None) -> Challenge:
+    """Move a challenge to its next stage (operators). Refused, with the reason, when the next stage's
+    conditions are not met; the challenge stays as it was."""
+    from duijie.demand import selectors
+
+    now = now or timezone.now()
+    challenge = Challenge.objects.select_for_update().select_related("demand").get(pk=challenge.pk)
+    if not policies.can_manage_challenge(actor):
+        raise PermissionDenied(_("Only the platform operators move a challenge along."))
+    index = CHALLENGE_ORDER.index(challenge.stage)
+    if index == len(CHALLENGE_ORDER) - 1:
+        raise DomainError(_("The winner is announced: the challenge is complete."), code="invalid_transition")
+    target = CHALLENGE_ORDER[index + 1]
+
+    def refuse(message: Any) -> None:
+        raise DomainError(str(message), code="stage_conditions")
+
+    changed = ["stage"]
+    if target == ChallengeStage.ANNOUNCED:
+        if challenge.demand.status not in BOARD_STATUSES or challenge.demand.confidentiality == Confidentiality.PRIVATE:
+            refuse(_("Publish the demand (not private) before publishing the list."))
+        if not challenge.announcement.strip():
+            refuse(_("Write the public announcement first."))
+    if target == ChallengeStage.EVALUATION:
+        if now < challenge.closes_at:
+            refuse(_("Applications are open until %(time)s; evaluate after that.")
+                   % {"time": timezone.localtime(challenge.closes_at).strftime("%Y-%m-%d %H:%M")})
+        if not challenge.reviewers.exists():
+            refuse(_("Assign the review panel first."))
+    if target == ChallengeStage.PUBLICITY:
+        ranking = selectors.challenge_ranking(challenge=challenge)
+        scored = [row for row in ranking if row.reviewers]
+        if not scored:
+            refuse(_("No application has been scored yet."))
+        missing = selectors.missing_reviews(challenge=challenge)
+        if missing:
+            refuse(_("%(n)d reviews are still missing (declaration or scores).") % {"n": len(missing)})
+        challenge.winner = scored[0].application
+        challenge.publicity_ends_at = now + timedelta(days=PUBLICITY_DAYS)
+        changed += ["winner", "publicity_ends_at"]
+    if target == ChallengeStage.AWARDED:
+        if challenge.publicity_ends_at is None or now < challenge.publicity_ends_at:
+            refuse(_("The publicity period has not ended yet."))
+        if challenge.objections.filter(resolved_at__isnull=True).exists():
+            refuse(_("Resolve every objection first."))
+        if challenge.winner is None:
+            refuse(_("There is no winner to announce."))
+        challenge.result_notice = note.strip() or challenge.result_notice
+        changed.append("result_notice")
+    old = challenge.stage
+    challenge.stage = target
+    challenge.save(update_fields=changed)
+    ChallengeHistory.objects.create(challenge=challenge, actor=actor, from_stage=old, to_stage=target,
+                                    note=note.strip())
+    return challenge
+
+
+@transaction.atomic
+def application_submit(*, actor: User, challenge: Challenge, organisation: Organisation, data: ApplicationData,
+                       now: Any = None) -> Application:
+    """A team applies (揭榜) for its organisation, inside the window (server time), if eligible."""
+    now = now or timezone.now()
+    challenge = Challenge.objects.select_for_update().get(pk=challenge.pk)
+    if not account_policies.is_org_member(actor, organisation):
+        raise PermissionDenied(_("Apply on behalf of an organisation you belong to."))
+    if not (challenge.opens_at <= now < challenge.closes_at) or challenge.stage not in (
+            ChallengeStage.ANNOUNCED, ChallengeStage.MATCHMAKING, ChallengeStage.TALKS, ChallengeStage.SUBMISSION):
+        raise DomainError(_("Applications are accepted from %(opens)s until %(closes)s only.") % {
+            "opens": timezone.localtime(challenge.opens_at).strftime("%Y-%m-%d %H:%M"),
+            "closes": timezone.localtime(challenge.closes_at).strftime("%Y-%m-%d %H:%M")}, code="window_closed")
+    if not policies.is_eligible(organisation, challenge):
+        raise DomainError(_("This challenge is open to other organisation types or regions."), code="not_eligible")
+    if organisation.pk == challenge.demand.organisation_id:
+        raise DomainError(_("The enterprise that set the challenge cannot apply for it."), code="not_eligible")
+    errors: dict[str, list[str]] = {}
+    for name in ("proposal", "technical_route", "timeline", "team"):
+        if not str(getattr(data, name)).strip():
+            errors[name] = [str(_("This field is required."))]
+    if data.budget is None or data.budget < 0:
+        errors["budget"] = [str(_("Give the budget you need."))]
+    _raise_if(errors)
+    if _live_applications(challenge).filter(organisation=organisation).exists():
+        raise DomainError(_("Your organisation has applied already; withdraw that application to apply again."),
+                          code="already_applied")
+    return Application.objects.create(
+        challenge=challenge, organisation=organisation, submitted_by=actor, proposal=data.proposal.strip(),
+        technical_route=data.technical_route.strip(), budget=data.budget, timeline=data.timeline.strip(),
+        team=data.team.strip(), submitted_at=now,
+    )
+
+
+@transaction.atomic
+def application_withdraw(*, actor: User, application: Application, now: Any = None) -> Application:
+    now = now or timezone.now()
+    application = Application.objects.select_for_update().select_related("challenge").get(pk=application.pk)
+    if not account_policies.is_org_member(actor, application.organisation):
+        raise PermissionDenied()
+    if application.status != ApplicationStatus.SUBMITTED:
+        raise DomainError(_("This application is already withdrawn."), code="invalid_transition")
+    if now >= application.challenge.closes_at:
+        raise DomainError(_("The application window has closed: applications can no longer be withdrawn."),
+                          code="window_closed")
+    application.status = ApplicationStatus.WITHDRAWN
+    application.withdrawn_at = now
+    application.save(update_fields=["status", "withdrawn_at"])
+    return application
+
+
+@transaction.atomic
+def reviewer_assign(*, actor: User, challenge: Challenge, user: User) -> Reviewer:
+    if not policies.can_manage_challenge(actor):
+        raise PermissionDenied()
+    if CHALLENGE_ORDER.index(challenge.stage) > CHALLENGE_ORDER.index(ChallengeStage.EVALUATION):
+        raise DomainError(_("The evaluation is over."), code="invalid_transition")
+    reviewer, _created = Reviewer.objects.get_or_create(challenge=challenge, user=user,
+                                                        defaults={"assigned_by": actor})
+    return reviewer
+
+
+def _reviewer_of(actor: User, application: Application) -> Reviewer:
+    application.refresh_from_db(fields=["status"])
+    application.challenge = Challenge.objects.get(pk=application.challenge_id)  # its stage as it is now
+    reviewer = Reviewer.objects.filter(challenge=application.challenge, user=actor).first()
+    if reviewer is None:
+        raise PermissionDenied(_("Only the challenge's reviewers do this."))
+    if application.challenge.stage != ChallengeStage.EVALUATION:
+        raise DomainError(_("Reviews are given during the evaluation only."), code="invalid_transition")
+    if application.status != ApplicationStatus.SUBMITTED:
+        raise DomainError(_("This application was withdrawn."), code="invalid_transition")
+    return reviewer
+
+
+@transaction.atomic
+def conflict_declare(*, actor: User, application: Application, conflicted: bool, note: str = "") -> ConflictDeclaration:
+    """A reviewer declares, before scoring an application, whether they have a conflict of interest.
+    A declaration stands once scores are given; a conflict removes the reviewer from that application."""
+    reviewer = _reviewer_of(actor, application)
+    if Score.objects.filter(reviewer=reviewer, application=application).exists():
+        raise DomainError(_("You have scored this application; the declaration stands."), code="already_scored")
+    declaration, _created = ConflictDeclaration.objects.update_or_create(
+        reviewer=reviewer, application=application, defaults={"conflicted": conflicted, "note": note.strip()})
+    return declaration
+
+
+@transaction.atomic
+def scores_submit(*, actor: User, application: Application, values: dict[int, tuple[Decimal, str]]) -> list[Score]:
+    """A reviewer's scores (0–100) and comments on every criterion of one application."""
+    reviewer = _reviewer_of(actor, application)
+    declaration = ConflictDeclaration.objects.filter(reviewer=reviewer, application=application).first()
+    if declaration is None:
+        raise DomainError(_("Declare first whether you have a conflict of interest with this applicant."),
+                          code="declaration_missing")
+    if declaration.conflicted:
+        raise PermissionDenied(_("You declared a conflict of interest: you cannot score this application."))
+    criteria = list(application.challenge.criteria.all())
+    errors: dict[str, list[str]] = {}
+    for criterion in criteria:
+        entry = values.get(criterion.pk)
+        if entry is None or entry[0] is None or not Decimal(0) <= Decimal(entry[0]) <= Decimal(100):
+            errors[f"criterion.{criterion.pk}"] = [str(_("A score from 0 to 100."))]
+    if set(values) - {c.pk for c in criteria}:
+        errors["criteria"] = [str(_("Unknown criterion."))]
+    _raise_if(errors)
+    scores = []
+    for criterion in criteria:
+        given, comment = values[criterion.pk]
+        score, _created = Score.objects.update_or_create(
+            reviewer=reviewer, application=application, criterion=criterion,
+            defaults={"value": Decimal(given), "comment": comment.strip()})
+        scores.append(score)
+    return scores
+
+
+@transaction.atomic
+def objection_raise(*, actor: User, challenge: Challenge, text: str, now: Any = None) -> Objection:
+    now = now or timezone.now()
+    if not account_policies.is_authenticated(actor):
+        raise PermissionDenied()
+    if challenge.stage != ChallengeStage.PUBLICITY or challenge.publicity_ends_at is None or \
+            now >= challenge.publicity_ends_at:
+        raise DomainError(_("Objections are taken during the publicity period only."), code="window_closed")
+    if not text.strip():
+        message = str(_("Say what the objection is."))
+        raise DomainError(message, code="validation_error", fields={"text": [message]})
+    return Objection.objects.create(challenge=challenge, raised_by=actor, text=text.strip())
+
+
+@transaction.atomic
+def objection_resolve(*, actor: User, objection: Objection, resolution: str) -> Objection:
+    if not policies.can_manage_challenge(actor):
+        raise PermissionDenied()
+    if not resolution.strip():
+        message = str(_("Say how the objection was resolved."))
+        raise DomainError(message, code="validation_error", fields={"resolution": [message]})
+    objection.resolution = resolution.strip()
+    objection.resolved_by = actor
+    objection.resolved_at = timezone.now()
+    objection.save(update_fields=["resolution", "resolved_by", "resolved_at"])
+    ChallengeHistory.objects.create(challenge=objection.challenge, actor=actor, from_stage=objection.challenge.stage,
+                                    to_stage=objection.challenge.stage, note=resolution.strip())
+    return objection

@@ -32,7 +32,7 @@ def test_an_enterprise_member_collects_a_demand_of_its_own(org_admin):
     assert list(demand.indicators.values_list("name", "value", "unit")) == [("切割速度", "≥ 60", "m/min")]
 
 
-def test_a_commissioner_records_a_demand_that_the_enterprise_must_confirm(org_admin, operator):
+def test_a_commissioner_records_a_demand_that_the_enterprise_must_confirm(org_admin, operator, in_english):
     commissioner = UserFactory(platform_role=PlatformRole.COMMISSIONER)
     demand = services.demand_create(actor=commissioner, organisation=org_admin.organisation, data=data())
     assert (demand.source, demand.confirmed_at) == (DemandSource.VISIT, None)
@@ -221,7 +221,7 @@ def test_the_deadline_job_notices_a_week_ahead_once_and_expires_after(org_admin,
     later.refresh_from_db()
     assert soon.status == S.EXPIRED and later.status == S.PUBLISHED
     entry = DemandHistory.objects.filter(demand=soon).first()
-    assert entry.actor is None and entry.to_status == S.EXPIRED and "截止" not in entry.reason
+    assert entry.actor is None and entry.to_status == S.EXPIRED and str(soon.deadline) in entry.reason
 
 
 @pytest.mark.parametrize(("original", "near", "far"), [
