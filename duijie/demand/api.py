@@ -281,3 +281,296 @@ def demand_duplicates(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
         raise PermissionDenied()
     return [{"id": d.pk, "title": d.title, "enterprise": str(d.organisation.display_name), "score": score}
             for d, score in selectors.likely_duplicates(user=request.user, demand=demand)]
+
+
+# --- Open challenges (揭榜挂帅) ---------------------------------------------------------------------
+
+from duijie.accounts.models import Organisation  # noqa: E402
+from duijie.accounts.models import User as UserModel  # noqa: E402
+from duijie.demand.models import Application, Challenge, Objection  # noqa: E402
+
+
+class CriterionOut(Schema):
+    id: int
+    name: str
+    weight: int
+
+
+class ChallengeOut(Schema):
+    id: int
+    demand: int
+    title: str
+    stage: str
+    stage_label: str
+    bounty: Decimal
+    currency: str
+    bounty_payer: str
+    subsidy: Decimal | None
+    subsidy_source: str
+    eligible_kinds: list[str]
+    eligible_regions: list[str]
+    opens_at: datetime
+    closes_at: datetime
+    window_open: bool = Field(description="Whether applications are accepted now (server time).")
+    required_documents: list[str]
+    announcement: str
+    criteria: list[CriterionOut]
+    publicity_ends_at: datetime | None
+    winner: str | None = Field(description="The winning organisation, once the result is public.")
+    result_notice: str
+
+
+def _challenge(challenge: Challenge) -> dict[str, Any]:
+    public_result = challenge.stage in ("publicity", "awarded") and challenge.winner is not None
+    return {
+        "id": challenge.pk, "demand": challenge.demand_id, "title": challenge.demand.title, "stage": challenge.stage,
+        "stage_label": str(challenge.get_stage_display()), "bounty": challenge.bounty, "currency": challenge.currency,
+        "bounty_payer": challenge.bounty_payer, "subsidy": challenge.subsidy, "subsidy_source": challenge.subsidy_source,
+        "eligible_kinds": list(challenge.eligible_kinds),
+        "eligible_regions": [r.code for r in challenge.eligible_regions.all()],
+        "opens_at": challenge.opens_at, "closes_at": challenge.closes_at,
+        "window_open": selectors.challenge_window_open(challenge),
+        "required_documents": list(challenge.required_documents), "announcement": challenge.announcement,
+        "criteria": [{"id": c.pk, "name": c.name, "weight": c.weight} for c in challenge.criteria.all()],
+        "publicity_ends_at": challenge.publicity_ends_at,
+        "winner": str(challenge.winner.organisation.display_name) if public_result and challenge.winner else None,
+        "result_notice": challenge.result_notice,
+    }
+
+
+class ChallengeIn(Schema):
+    bounty: Decimal
+    currency: Currency = Currency.CNY
+    bounty_payer: str
+    subsidy: Decimal | None = None
+    subsidy_source: str = ""
+    eligible_kinds: list[str] = []
+    eligible_regions: list[str] = Field([], description="Region codes (countries, provinces, cities).")
+    opens_at: datetime
+    closes_at: datetime
+    required_documents: list[str] = []
+    announcement: str = ""
+    criteria: list[dict[str, Any]] = Field(description='[{"name": ..., "weight": 1-100}], weights adding up to 100')
+
+
+class AdvanceIn(Schema):
+    note: str = ""
+
+
+class ApplicationIn(Schema):
+    organisation: int
+    proposal: str
+    technical_route: str
+    budget: Decimal
+    timeline: str
+    team: str
+
+
+class ApplicationOut(Schema):
+    id: int
+    organisation: str
+    status: str
+    proposal: str
+    technical_route: str
+    budget: Decimal
+    timeline: str
+    team: str
+    submitted_at: datetime
+
+    @staticmethod
+    def resolve_organisation(obj: Application) -> str:
+        return str(obj.organisation.display_name)
+
+
+class ReviewerIn(Schema):
+    user: int
+
+
+class DeclarationIn(Schema):
+    conflicted: bool
+    note: str = ""
+
+
+class ScoresIn(Schema):
+    scores: dict[int, Decimal] = Field(description="criterion id → score from 0 to 100")
+    comments: dict[int, str] = {}
+
+
+class RankOut(Schema):
+    application: int
+    organisation: str
+    total: Decimal | None
+    reviewers: int
+
+
+class ObjectionIn(Schema):
+    text: str
+
+
+class ResolutionIn(Schema):
+    resolution: str
+
+
+class ObjectionOut(Schema):
+    id: int
+    text: str
+    raised_at: datetime
+    resolution: str
+    resolved_at: datetime | None
+
+
+def _challenge_data(payload: ChallengeIn) -> services.ChallengeData:
+    errors: dict[str, list[str]] = {}
+    region_ids = _codes(Region, payload.eligible_regions, "eligible_regions", errors)
+    criteria = []
+    for row in payload.criteria:
+        try:
+            criteria.append((str(row["name"]), int(row["weight"])))
+        except (KeyError, TypeError, ValueError):
+            errors.setdefault("criteria", []).append(_("Each criterion needs a name and a weight from 1 to 100."))
+    if errors:
+        raise DomainError(_("Please correct the marked fields."), code="validation_error", fields=errors)
+    return services.ChallengeData(
+        bounty=payload.bounty, currency=str(payload.currency), bounty_payer=payload.bounty_payer,
+        subsidy=payload.subsidy, subsidy_source=payload.subsidy_source, eligible_kinds=payload.eligible_kinds,
+        eligible_region_ids=region_ids, opens_at=payload.opens_at, closes_at=payload.closes_at,
+        required_documents=payload.required_documents, announcement=payload.announcement, criteria=criteria,
+    )
+
+
+def _application(request: HttpRequest, pk: int) -> Application:
+    application = Application.objects.select_related("challenge", "organisation").filter(pk=pk).first()
+    if application is None or not selectors.applications_visible_to(
+            user=request.user, challenge=selectors.challenge_get(user=request.user, pk=application.challenge_id)
+    ).filter(pk=pk).exists():
+        from duijie.core.errors import NotFound
+
+        raise NotFound()
+    return application
+
+
+@router.get("/challenges", response={200: list[ChallengeOut], **ERRORS}, summary="The board of open challenges")
+@paginate(PagePagination)
+def challenge_list(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return _Mapped(selectors.challenge_board(user=request.user).prefetch_related("criteria", "eligible_regions"),
+                   _challenge)
+
+
+class _Mapped:
+    """A queryset as the paginator reads it (``count()``, slices), each row turned into its output."""
+
+    def __init__(self, queryset: Any, fn: Any) -> None:
+        self.queryset, self.fn = queryset, fn
+
+    def count(self) -> int:
+        return int(self.queryset.count())
+
+    def __getitem__(self, key: slice) -> list[Any]:
+        return [self.fn(row) for row in self.queryset[key]]
+
+
+@router.get("/challenges/{pk}", response={200: ChallengeOut, **ERRORS}, summary="One challenge and its stage")
+def challenge_detail(request: HttpRequest, pk: int) -> dict[str, Any]:
+    return _challenge(selectors.challenge_get(user=request.user, pk=pk))
+
+
+@router.post("/demands/{pk}/challenge", response={201: ChallengeOut, **ERRORS}, auth=AUTH_REQUIRED,
+             summary="Run a demand as an open challenge (the enterprise or operators)")
+def challenge_create(request: HttpRequest, pk: int, payload: ChallengeIn) -> tuple[int, dict[str, Any]]:
+    demand = selectors.demand_get(user=request.user, pk=pk)
+    challenge = services.challenge_create(actor=request.user, demand=demand, data=_challenge_data(payload))
+    return 201, _challenge(selectors.challenge_get(user=request.user, pk=challenge.pk))
+
+
+@router.post("/challenges/{pk}/advance", response={200: ChallengeOut, **ERRORS}, auth=AUTH_REQUIRED,
+             summary="Move a challenge to its next stage (operators)")
+def challenge_advance(request: HttpRequest, pk: int, payload: AdvanceIn) -> dict[str, Any]:
+    challenge = selectors.challenge_get(user=request.user, pk=pk)
+    services.challenge_advance(actor=request.user, challenge=challenge, note=payload.note)
+    return _challenge(selectors.challenge_get(user=request.user, pk=pk))
+
+
+@router.get("/challenges/{pk}/applications", response={200: list[ApplicationOut], **ERRORS}, auth=AUTH_REQUIRED,
+            summary="Applications: all for operators, the panel and the enterprise; a team its own")
+def application_list(request: HttpRequest, pk: int) -> Any:
+    return selectors.applications_visible_to(user=request.user, challenge=selectors.challenge_get(user=request.user,
+                                                                                                  pk=pk))
+
+
+@router.post("/challenges/{pk}/applications", response={201: ApplicationOut, **ERRORS}, auth=AUTH_REQUIRED,
+             summary="Apply (揭榜) on behalf of your organisation, inside the window")
+def application_submit(request: HttpRequest, pk: int, payload: ApplicationIn) -> tuple[int, Application]:
+    challenge = selectors.challenge_get(user=request.user, pk=pk)
+    organisation = Organisation.objects.filter(pk=payload.organisation).first()
+    if organisation is None:
+        raise DomainError(_("Unknown organisation."), code="validation_error",
+                          fields={"organisation": [_("Unknown organisation.")]})
+    application = services.application_submit(
+        actor=request.user, challenge=challenge, organisation=organisation,
+        data=services.ApplicationData(proposal=payload.proposal, technical_route=payload.technical_route,
+                                      budget=payload.budget, timeline=payload.timeline, team=payload.team))
+    return 201, application
+
+
+@router.post("/applications/{pk}/withdraw", response={200: ApplicationOut, **ERRORS}, auth=AUTH_REQUIRED,
+             summary="Withdraw an application before the window closes")
+def application_withdraw(request: HttpRequest, pk: int) -> Application:
+    return services.application_withdraw(actor=request.user, application=_application(request, pk))
+
+
+@router.post("/challenges/{pk}/reviewers", response={200: list[int], **ERRORS}, auth=AUTH_REQUIRED,
+             summary="Add a reviewer to the panel (operators); answers the panel's user ids")
+def reviewer_add(request: HttpRequest, pk: int, payload: ReviewerIn) -> list[int]:
+    challenge = selectors.challenge_get(user=request.user, pk=pk)
+    user = UserModel.objects.filter(pk=payload.user, is_active=True).first()
+    if user is None:
+        raise DomainError(_("Unknown user."), code="validation_error", fields={"user": [_("Unknown user.")]})
+    services.reviewer_assign(actor=request.user, challenge=challenge, user=user)
+    return list(challenge.reviewers.values_list("user_id", flat=True))
+
+
+@router.post("/applications/{pk}/declaration", response={200: dict[str, bool], **ERRORS}, auth=AUTH_REQUIRED,
+             summary="A reviewer declares a conflict of interest with this applicant, or none")
+def conflict_declare(request: HttpRequest, pk: int, payload: DeclarationIn) -> dict[str, bool]:
+    declaration = services.conflict_declare(actor=request.user, application=_application(request, pk),
+                                            conflicted=payload.conflicted, note=payload.note)
+    return {"conflicted": declaration.conflicted}
+
+
+@router.post("/applications/{pk}/scores", response={200: list[RankOut], **ERRORS}, auth=AUTH_REQUIRED,
+             summary="A reviewer's scores per criterion (0–100); answers the ranking")
+def scores_submit(request: HttpRequest, pk: int, payload: ScoresIn) -> list[dict[str, Any]]:
+    application = _application(request, pk)
+    services.scores_submit(actor=request.user, application=application, values={
+        criterion: (value, payload.comments.get(criterion, "")) for criterion, value in payload.scores.items()})
+    return _ranking(request, application.challenge_id)
+
+
+def _ranking(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
+    challenge = selectors.challenge_get(user=request.user, pk=pk)
+    if not policies.can_view_applications(request.user, challenge):
+        raise PermissionDenied()
+    return [{"application": row.application.pk, "organisation": str(row.application.organisation.display_name),
+             "total": row.total, "reviewers": row.reviewers} for row in selectors.challenge_ranking(challenge=challenge)]
+
+
+@router.get("/challenges/{pk}/ranking", response={200: list[RankOut], **ERRORS}, auth=AUTH_REQUIRED,
+            summary="Weighted totals, highest first, with the tie rule (operators, the panel, the enterprise)")
+def challenge_ranking(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
+    return _ranking(request, pk)
+
+
+@router.post("/challenges/{pk}/objections", response={201: ObjectionOut, **ERRORS}, auth=AUTH_REQUIRED,
+             summary="Raise an objection during the result publicity period")
+def objection_raise(request: HttpRequest, pk: int, payload: ObjectionIn) -> tuple[int, Objection]:
+    challenge = selectors.challenge_get(user=request.user, pk=pk)
+    return 201, services.objection_raise(actor=request.user, challenge=challenge, text=payload.text)
+
+
+@router.post("/objections/{pk}/resolve", response={200: ObjectionOut, **ERRORS}, auth=AUTH_REQUIRED,
+             summary="Record how an objection was resolved (operators)")
+def objection_resolve(request: HttpRequest, pk: int, payload: ResolutionIn) -> Objection:
+    objection = Objection.objects.select_related("challenge").filter(pk=pk).first()
+    if objection is None or not policies.can_manage_challenge(request.user):
+        raise PermissionDenied()
+    return services.objection_resolve(actor=request.user, objection=objection, resolution=payload.resolution)

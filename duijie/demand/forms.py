@@ -108,3 +108,72 @@ class TransitionForm(forms.Form):
     name = forms.CharField(max_length=40)
     reason = forms.CharField(required=False, max_length=2000)
     checklist = forms.MultipleChoiceField(required=False, choices=list(ScreeningCheck.ITEMS.items()))
+
+
+class ChallengeForm(forms.Form):
+    bounty = forms.DecimalField(label=_("Bounty"), min_value=0, max_digits=14, decimal_places=2)
+    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
+    bounty_payer = forms.CharField(label=_("Bounty paid by"), max_length=200)
+    subsidy = forms.DecimalField(label=_("Government subsidy"), required=False, min_value=0, max_digits=14,
+                                 decimal_places=2)
+    subsidy_source = forms.CharField(label=_("Subsidy from"), required=False, max_length=200)
+    eligible_kinds = forms.MultipleChoiceField(label=_("Eligible organisation types"), required=False,
+                                               widget=forms.CheckboxSelectMultiple,
+                                               help_text=_("None ticked: any type."))
+    eligible_regions = forms.ModelMultipleChoiceField(label=_("Eligible regions"), queryset=Region.objects.none(),
+                                                      required=False, widget=forms.SelectMultiple(attrs={"size": 6}),
+                                                      help_text=_("None chosen: anywhere."))
+    opens_at = forms.DateTimeField(label=_("Applications open"),
+                                   widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    closes_at = forms.DateTimeField(label=_("Applications close"),
+                                    widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    required_documents = forms.CharField(label=_("Required documents"), required=False,
+                                         widget=forms.Textarea(attrs={"rows": 3}), help_text=_("One a line."))
+    criteria = forms.CharField(label=_("Evaluation rubric"), widget=forms.Textarea(attrs={"rows": 4}),
+                               help_text=_("One criterion a line: name | weight; the weights add up to 100."))
+    announcement = forms.CharField(label=_("Public announcement"), required=False,
+                                   widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from duijie.accounts.enums import OrganisationType
+
+        super().__init__(*args, **kwargs)
+        self.fields["eligible_kinds"].choices = OrganisationType.choices
+        self.fields["eligible_regions"].queryset = Region.objects.filter(is_active=True,
+                                                                         kind__in=["country", "province"])
+
+    def clean_criteria(self) -> list[tuple[str, int]]:
+        rows = []
+        for n, line in enumerate(self.cleaned_data["criteria"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            name, _sep, weight = line.replace("｜", "|").rpartition("|")
+            if not name.strip() or not weight.strip().isdigit():
+                raise forms.ValidationError(_("Line %(n)d: write “name | weight”.") % {"n": n})
+            rows.append((name.strip(), int(weight.strip())))
+        return rows
+
+    def to_data(self) -> Any:
+        from duijie.demand.services import ChallengeData
+
+        d = self.cleaned_data
+        return ChallengeData(
+            bounty=d["bounty"], currency=d["currency"], bounty_payer=d["bounty_payer"], subsidy=d["subsidy"],
+            subsidy_source=d["subsidy_source"], eligible_kinds=list(d["eligible_kinds"]),
+            eligible_region_ids=[r.pk for r in d["eligible_regions"]], opens_at=d["opens_at"],
+            closes_at=d["closes_at"], required_documents=d["required_documents"].splitlines(),
+            announcement=d["announcement"], criteria=d["criteria"],
+        )
+
+
+class ApplicationForm(forms.Form):
+    organisation = forms.ModelChoiceField(label=_("Apply on behalf of"), queryset=None)  # type: ignore[arg-type]
+    proposal = forms.CharField(label=_("Proposal"), widget=forms.Textarea(attrs={"rows": 4}))
+    technical_route = forms.CharField(label=_("Technical route"), widget=forms.Textarea(attrs={"rows": 4}))
+    budget = forms.DecimalField(label=_("Budget"), min_value=0, max_digits=14, decimal_places=2)
+    timeline = forms.CharField(label=_("Timeline"), widget=forms.Textarea(attrs={"rows": 2}))
+    team = forms.CharField(label=_("Team"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, organisations: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations

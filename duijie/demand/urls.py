@@ -13,4 +13,9 @@ urlpatterns = [
     path("<int:pk>/terms/", views.accept_terms, name="accept_terms"),
     path("<int:pk>/transition/", views.transition, name="transition"),
     path("<int:pk>/brokers/", views.assign_brokers, name="assign_brokers"),
+    path("<int:pk>/challenge/new/", views.challenge_create, name="challenge_create"),
+    path("challenges/", views.challenge_board, name="challenges"),
+    path("challenges/<int:pk>/", views.challenge_detail, name="challenge"),
+    path("challenges/<int:pk>/action/", views.challenge_action, name="challenge_action"),
+    path("challenges/<int:pk>/review/<int:application_pk>/", views.challenge_review, name="challenge_review"),
 ]

@@ -1,19 +1,25 @@
 from __future__ import annotations
 
+import contextlib
+from decimal import Decimal, InvalidOperation
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from duijie.accounts.models import Organisation, User
 from duijie.core.errors import DomainError
 from duijie.core.pagination import paginate, query_without_page
 from duijie.core.views import permission_denied
 from duijie.core.web import call_service
 from duijie.demand import policies, selectors, services
-from duijie.demand.forms import DemandForm, TransitionForm
-from duijie.demand.models import Demand
+from duijie.demand.enums import CHALLENGE_ORDER, ApplicationStatus
+from duijie.demand.forms import ApplicationForm, ChallengeForm, DemandForm, TransitionForm
+from duijie.demand.models import Application, Challenge, Demand, Objection
 from duijie.demand.workflow import NEXT_STEP, ScreeningCheck, available_transitions
 
 
@@ -46,7 +52,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "checklist": ScreeningCheck.ITEMS,
         "history": selectors.demand_history(user=request.user, demand=demand)[:30],
         "duplicates": selectors.likely_duplicates(user=request.user, demand=demand),
-        "next_step": NEXT_STEP.get(demand.status, "") if view.privileged else "",
+        "next_step": NEXT_STEP.get(demand.status, "") if policies.is_owner_member(request.user, demand) else "",
         "brokers": selectors.brokers_available(user=request.user),
         "terms_version": policies.TERMS_VERSION,
     })
@@ -149,3 +155,161 @@ def screening(request: HttpRequest) -> HttpResponse:
         return permission_denied(request, None)
     page = paginate(request, selectors.screening_queue(user=request.user))
     return render(request, "demand/screening.html", {"page": page})
+
+
+# --- Open challenges (揭榜挂帅) ---------------------------------------------------------------------
+
+
+
+def challenge_board(request: HttpRequest) -> HttpResponse:
+    page = paginate(request, selectors.challenge_board(user=request.user), per_page=selectors.BOARD_PAGE_SIZE)
+    now = timezone.now()
+    return render(request, "demand/challenge_board.html", {
+        "page": page, "open_ids": {c.pk for c in page.object_list if selectors.challenge_window_open(c, now)},
+    })
+
+
+def _challenge(request: HttpRequest, pk: int) -> Challenge:
+    try:
+        return selectors.challenge_get(user=request.user, pk=pk)
+    except DomainError:
+        raise Http404() from None
+
+
+def _eligible_organisations(request: HttpRequest, challenge: Challenge) -> list[Organisation]:
+    if not request.user.is_authenticated:
+        return []
+    mine = Organisation.objects.filter(memberships__user=request.user).exclude(pk=challenge.demand.organisation_id)
+    return [o for o in mine.select_related("region__parent", "country") if policies.is_eligible(o, challenge)]
+
+
+def challenge_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    challenge = _challenge(request, pk)
+    user = request.user
+    eligible = _eligible_organisations(request, challenge)
+    window_open = selectors.challenge_window_open(challenge)
+    can_view_all = policies.can_view_applications(user, challenge)
+    form = None
+    if window_open and eligible:
+        form = ApplicationForm(organisations=Organisation.objects.filter(pk__in=[o.pk for o in eligible]))
+        if request.method == "POST" and request.POST.get("action") == "apply":
+            form = ApplicationForm(request.POST, organisations=form.fields["organisation"].queryset)
+            if form.is_valid():
+                d = form.cleaned_data
+                from duijie.demand.services import ApplicationData
+
+                if call_service(request, services.application_submit, form=form, actor=user, challenge=challenge,
+                                organisation=d["organisation"], data=ApplicationData(
+                                    proposal=d["proposal"], technical_route=d["technical_route"],
+                                    budget=d["budget"], timeline=d["timeline"], team=d["team"])):
+                    messages.success(request, _("Your application is in. You may withdraw it until the deadline."))
+                    return redirect("demand:challenge", pk=pk)
+    stage_index = CHALLENGE_ORDER.index(challenge.stage)
+    return render(request, "demand/challenge_detail.html", {
+        "challenge": challenge, "demand": challenge.demand,
+        "stages": [(value, label, n < stage_index, n == stage_index)
+                   for n, (value, label) in enumerate(challenge._meta.get_field("stage").choices)],
+        "window_open": window_open, "form": form, "eligible": eligible,
+        "applications": selectors.applications_visible_to(user=user, challenge=challenge),
+        "can_view_all": can_view_all,
+        "ranking": selectors.challenge_ranking(challenge=challenge) if can_view_all else [],
+        "can_manage": policies.can_manage_challenge(user),
+        "is_reviewer": policies.is_reviewer(user, challenge),
+        "reviewers": challenge.reviewers.select_related("user"),
+        "candidates": User.objects.filter(is_active=True).exclude(
+            pk__in=challenge.reviewers.values("user_id")).order_by("full_name")[:200]
+        if policies.can_manage_challenge(user) else [],
+        "objections": challenge.objections.all() if policies.can_manage_challenge(user) else [],
+        "can_object": challenge.stage == "publicity" and user.is_authenticated and challenge.publicity_ends_at
+        and timezone.now() < challenge.publicity_ends_at,
+        "now": timezone.now(),
+    })
+
+
+@login_required
+@require_POST
+def challenge_action(request: HttpRequest, pk: int) -> HttpResponse:
+    """The operators' and teams' buttons on the challenge page, one service each."""
+    challenge = _challenge(request, pk)
+    action = request.POST.get("action", "")
+    done = None
+    if action == "advance":
+        done = call_service(request, services.challenge_advance, actor=request.user, challenge=challenge,
+                            note=request.POST.get("note", ""))
+    elif action == "reviewer":
+        reviewer = User.objects.filter(pk=request.POST.get("user") or 0, is_active=True).first()
+        if reviewer is not None:
+            done = call_service(request, services.reviewer_assign, actor=request.user, challenge=challenge,
+                                user=reviewer)
+    elif action == "withdraw":
+        application = selectors.applications_visible_to(user=request.user, challenge=challenge).filter(
+            pk=request.POST.get("application") or 0, status=ApplicationStatus.SUBMITTED).first()
+        if application is not None:
+            done = call_service(request, services.application_withdraw, actor=request.user, application=application)
+    elif action == "object":
+        done = call_service(request, services.objection_raise, actor=request.user, challenge=challenge,
+                            text=request.POST.get("text", ""))
+    elif action == "resolve":
+        objection = Objection.objects.filter(pk=request.POST.get("objection") or 0, challenge=challenge).first()
+        if objection is not None:
+            done = call_service(request, services.objection_resolve, actor=request.user, objection=objection,
+                                resolution=request.POST.get("resolution", ""))
+    if done:
+        messages.success(request, _("Done."))
+    return redirect("demand:challenge", pk=pk)
+
+
+@login_required
+def challenge_create(request: HttpRequest, pk: int) -> HttpResponse:
+    demand = _get(request, pk)
+    if not policies.can_create_challenge(request.user, demand):
+        return permission_denied(request, None)
+    form = ChallengeForm(request.POST or None, initial={"currency": "CNY", "bounty_payer": demand.organisation.name})
+    if request.method == "POST" and form.is_valid():
+        challenge = call_service(request, services.challenge_create, form=form, actor=request.user, demand=demand,
+                                 data=form.to_data())
+        if challenge is not None:
+            messages.success(request, _("Saved."))
+            return redirect("demand:challenge", pk=challenge.pk)
+    return render(request, "demand/challenge_form.html", {"form": form, "demand": demand})
+
+
+@login_required
+def challenge_review(request: HttpRequest, pk: int, application_pk: int) -> HttpResponse:
+    """A reviewer's page for one application: the declaration first, then a score per criterion."""
+    challenge = _challenge(request, pk)
+    if not policies.is_reviewer(request.user, challenge):
+        return permission_denied(request, None)
+    application = get_object_or_404_in(challenge.applications.select_related("organisation"), application_pk)
+    criteria = list(challenge.criteria.all())
+    if request.method == "POST":
+        if request.POST.get("action") == "declare":
+            if call_service(request, services.conflict_declare, actor=request.user, application=application,
+                            conflicted=request.POST.get("conflicted") == "yes", note=request.POST.get("note", "")):
+                messages.success(request, _("Declaration recorded."))
+        else:
+            values = {}
+            for criterion in criteria:
+                with contextlib.suppress(InvalidOperation):
+                    values[criterion.pk] = (Decimal(request.POST.get(f"score-{criterion.pk}", "")),
+                                            request.POST.get(f"comment-{criterion.pk}", ""))
+            if call_service(request, services.scores_submit, actor=request.user, application=application,
+                            values=values):
+                messages.success(request, _("Scores saved."))
+                return redirect("demand:challenge", pk=pk)
+        return redirect("demand:challenge_review", pk=pk, application_pk=application_pk)
+    from duijie.demand.models import ConflictDeclaration, Score
+
+    declaration = ConflictDeclaration.objects.filter(reviewer__user=request.user, application=application).first()
+    scores = {s.criterion_id: s for s in Score.objects.filter(reviewer__user=request.user, application=application)}
+    return render(request, "demand/challenge_review.html", {
+        "challenge": challenge, "application": application, "declaration": declaration,
+        "rows": [(c, scores.get(c.pk)) for c in criteria],
+    })
+
+
+def get_object_or_404_in(queryset, pk: int) -> Application:  # type: ignore[no-untyped-def]
+    found = queryset.filter(pk=pk).first()
+    if found is None:
+        raise Http404()
+    return found

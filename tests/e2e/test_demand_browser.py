@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from duijie.demand.models import Demand
+from duijie.taxonomy.models import TechField
 from tests.factories import PASSWORD, AdminMembershipFactory, OperatorFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -32,7 +33,7 @@ def test_enterprise_submits_operator_publishes_board_shows(open_browser):  # typ
     page.locator("input[name=confidentiality][value=public]").check()
     page.fill("#id_problem", "现有模切毛刺超过 10 微米。")
     page.fill("#id_indicators", "切割速度 | ≥ 60 | m/min")
-    page.select_option("#id_fields", label="新能源")
+    page.select_option("#id_fields", value=str(TechField.objects.get(code="new-energy").pk))
     enterprise.screenshot("demand-form-zh-hans")
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_url("**/demands/*/")
