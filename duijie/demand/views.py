@@ -55,6 +55,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "next_step": NEXT_STEP.get(demand.status, "") if policies.is_owner_member(request.user, demand) else "",
         "brokers": selectors.brokers_available(user=request.user),
         "terms_version": policies.TERMS_VERSION,
+        "challenge": selectors.challenges_visible_to(request.user).filter(demand=demand).first(),
+        "can_create_challenge": policies.can_create_challenge(request.user, demand),
     })
 
 
