@@ -11,7 +11,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from duijie.core.api import AUTH_REQUIRED, ErrorOut, PagePagination
@@ -232,12 +232,12 @@ def demand_detail(request: HttpRequest, pk: int) -> dict[str, Any]:
 
 @router.post("/demands", response={201: DemandDetailOut, **ERRORS}, auth=AUTH_REQUIRED,
              summary="Collect a demand (enterprise members; commissioners and operators for an enterprise)")
-def demand_create(request: HttpRequest, payload: DemandIn) -> tuple[int, dict[str, Any]]:
+def demand_create(request: HttpRequest, payload: DemandIn) -> Status[dict[str, Any]]:
     organisation = selectors.creatable_enterprises(user=request.user).filter(pk=payload.enterprise).first()
     if organisation is None:
         raise PermissionDenied(_("You cannot add demands for this organisation."))
     demand = services.demand_create(actor=request.user, organisation=organisation, data=_data(payload))
-    return 201, _detail(request, selectors.demand_get(user=request.user, pk=demand.pk))
+    return Status(201, _detail(request, selectors.demand_get(user=request.user, pk=demand.pk)))
 
 
 @router.put("/demands/{pk}", response={200: DemandDetailOut, **ERRORS}, auth=AUTH_REQUIRED,
@@ -476,10 +476,10 @@ def challenge_detail(request: HttpRequest, pk: int) -> dict[str, Any]:
 
 @router.post("/demands/{pk}/challenge", response={201: ChallengeOut, **ERRORS}, auth=AUTH_REQUIRED,
              summary="Run a demand as an open challenge (the enterprise or operators)")
-def challenge_create(request: HttpRequest, pk: int, payload: ChallengeIn) -> tuple[int, dict[str, Any]]:
+def challenge_create(request: HttpRequest, pk: int, payload: ChallengeIn) -> Status[dict[str, Any]]:
     demand = selectors.demand_get(user=request.user, pk=pk)
     challenge = services.challenge_create(actor=request.user, demand=demand, data=_challenge_data(payload))
-    return 201, _challenge(selectors.challenge_get(user=request.user, pk=challenge.pk))
+    return Status(201, _challenge(selectors.challenge_get(user=request.user, pk=challenge.pk)))
 
 
 @router.post("/challenges/{pk}/advance", response={200: ChallengeOut, **ERRORS}, auth=AUTH_REQUIRED,
@@ -499,7 +499,7 @@ def application_list(request: HttpRequest, pk: int) -> Any:
 
 @router.post("/challenges/{pk}/applications", response={201: ApplicationOut, **ERRORS}, auth=AUTH_REQUIRED,
              summary="Apply (揭榜) on behalf of your organisation, inside the window")
-def application_submit(request: HttpRequest, pk: int, payload: ApplicationIn) -> tuple[int, Application]:
+def application_submit(request: HttpRequest, pk: int, payload: ApplicationIn) -> Status[Application]:
     challenge = selectors.challenge_get(user=request.user, pk=pk)
     organisation = Organisation.objects.filter(pk=payload.organisation).first()
     if organisation is None:
@@ -509,7 +509,7 @@ def application_submit(request: HttpRequest, pk: int, payload: ApplicationIn) ->
         actor=request.user, challenge=challenge, organisation=organisation,
         data=services.ApplicationData(proposal=payload.proposal, technical_route=payload.technical_route,
                                       budget=payload.budget, timeline=payload.timeline, team=payload.team))
-    return 201, application
+    return Status(201, application)
 
 
 @router.post("/applications/{pk}/withdraw", response={200: ApplicationOut, **ERRORS}, auth=AUTH_REQUIRED,
@@ -562,9 +562,9 @@ def challenge_ranking(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
 
 @router.post("/challenges/{pk}/objections", response={201: ObjectionOut, **ERRORS}, auth=AUTH_REQUIRED,
              summary="Raise an objection during the result publicity period")
-def objection_raise(request: HttpRequest, pk: int, payload: ObjectionIn) -> tuple[int, Objection]:
+def objection_raise(request: HttpRequest, pk: int, payload: ObjectionIn) -> Status[Objection]:
     challenge = selectors.challenge_get(user=request.user, pk=pk)
-    return 201, services.objection_raise(actor=request.user, challenge=challenge, text=payload.text)
+    return Status(201, services.objection_raise(actor=request.user, challenge=challenge, text=payload.text))
 
 
 @router.post("/objections/{pk}/resolve", response={200: ObjectionOut, **ERRORS}, auth=AUTH_REQUIRED,

@@ -168,5 +168,38 @@ def test_no_other_listing_surface_exists_yet():
     from duijie.demand import urls
 
     assert sorted(p.name for p in urls.urlpatterns) == sorted(
-        ["board", "create", "mine", "screening", "detail", "edit", "accept_terms", "transition", "assign_brokers"])
+        ["board", "create", "mine", "screening", "detail", "edit", "accept_terms", "transition", "assign_brokers",
+         "challenge_create", "challenges", "challenge", "challenge_action", "challenge_review"])
     assert Demand._meta.get_field("public_text")  # the board searches this, never search_text
+
+
+@pytest.mark.parametrize("viewer", ["anonymous", "stranger", "owner"])
+def test_a_challenge_shows_what_its_demands_tier_shows(world, viewer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.demand.test_challenges import terms
+
+    operator = world["users"]["operator"]
+    now = timezone.now()
+    challenge = services.challenge_create(actor=operator, demand=world["demands"]["summary"], data=terms(
+        opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=9)))
+    while challenge.stage != "announced":
+        challenge = services.challenge_advance(actor=operator, challenge=challenge)
+    private = services.challenge_create(actor=operator, demand=world["demands"]["private"], data=terms())
+    for _ in range(2):
+        private = services.challenge_advance(actor=operator, challenge=private)
+    from duijie.core.errors import DomainError
+
+    with pytest.raises(DomainError):  # a private demand's list is never published
+        services.challenge_advance(actor=operator, challenge=private)
+    c = client(world, viewer)
+    for url in (f"/demands/challenges/{challenge.pk}/", f"/api/demand/challenges/{challenge.pk}",
+                "/demands/challenges/", "/api/demand/challenges"):
+        body = text_of(c.get(url))
+        assert (title("summary") in body and secret("summary") not in body) or viewer == "owner", (url, viewer)
+        assert title("private") not in body or viewer == "owner", (url, viewer)
+        assert contact("summary") not in body or viewer == "owner", (url, viewer)
+    for url in (f"/demands/challenges/{private.pk}/", f"/api/demand/challenges/{private.pk}"):
+        assert c.get(url).status_code == (200 if viewer == "owner" else 404), (url, viewer)
