@@ -117,7 +117,7 @@ def _data(spec: Spec, owner: Any) -> DemandData:
 def load(ctx: DemoContext) -> None:
     """Eleven demands: public, summary-only and private; collected (one recorded by the commissioner
     and waiting for the enterprise), screening, published, matching, brokering, contract registered,
-    rejected and withdrawn; one near its deadline."""
+    rejected and withdrawn; one near its deadline. Then ten open challenges, one in each stage."""
     from duijie.supply.demo import _without_mail
 
     operator = ctx["user.operator"]
@@ -141,3 +141,104 @@ def load(ctx: DemoContext) -> None:
                                                     reason=spec.reason or "示例")
             ctx.record(demand, created=True, label=spec.key)
             ctx[f"demand.{spec.key}"] = demand
+        load_challenges(ctx)
+
+
+# --- One open challenge (揭榜挂帅) in each stage ----------------------------------------------------
+
+CHALLENGES: tuple[tuple[str, str, str, str, str, int], ...] = (
+    # (key, enterprise, stage, title, summary, bounty in CNY)
+    ("CH-01", "environment", "collection", "高盐废水零排放分盐结晶", "征集高盐废水分盐结晶、杂盐资源化的整体技术方案。", 3_000_000),
+    ("CH-02", "pv", "review", "钙钛矿叠层电池大面积制备", "寻求 1 平方米级钙钛矿/晶硅叠层电池的均匀成膜工艺。", 5_000_000),
+    ("CH-03", "chips", "site_visit", "车规级 SiC 功率模块封装", "面向 800 V 平台的 SiC 模块低寄生电感封装方案。", 4_000_000),
+    ("CH-04", "robotics", "announced", "船舶分段焊接机器人离线编程", "大型船舶分段的焊接机器人离线编程与焊缝自动识别。", 2_000_000),
+    ("CH-05", "uav", "matchmaking", "植保无人机精准变量喷施", "基于多光谱处方图的变量喷施控制，减少农药用量 20% 以上。", 1_500_000),
+    ("CH-06", "pharma", "talks", "多糖辅料连续化生产工艺", "多糖药用辅料从批次生产转为连续化生产的工艺与装备。", 2_500_000),
+    ("CH-07", "environment", "submission", "河湖底泥重金属原位钝化", "适用于江南水网的底泥重金属原位钝化药剂及施工工艺。", 2_000_000),
+    ("CH-08", "chips", "evaluation", "超高速 ADC 校准算法", "12 位 5 GS/s ADC 的时间交织失配后台校准算法。", 3_500_000),
+    ("CH-09", "pv", "publicity", "光伏组件智能清洗机器人", "适用于山地电站的免轨道光伏组件清洗机器人。", 1_200_000),
+    ("CH-10", "robotics", "awarded", "厚板焊缝相控阵超声在线检测", "厚板多层多道焊的相控阵超声在线检测与缺陷识别。", 2_800_000),
+)
+APPLICANTS = ("xjtlu", "ujs", "njust")
+CRITERIA = [("技术先进性", 40), ("方案可行性", 30), ("团队实力", 20), ("经费合理性", 10)]
+
+
+def _challenge_times(stage: str, now: Any) -> tuple[Any, Any, Any]:
+    """(opens, closes, the time at which the list goes to publicity) for a challenge now in ``stage``."""
+    later = ("evaluation", "publicity", "awarded")
+    if stage == "awarded":
+        return now - timedelta(days=60), now - timedelta(days=30), now - timedelta(days=10)
+    if stage in later:
+        return now - timedelta(days=45), now - timedelta(days=5), now
+    return now - timedelta(days=3), now + timedelta(days=40), now
+
+
+def load_challenges(ctx: DemoContext) -> None:
+    """Ten challenges, one in each stage, with applications from demo universities, a review panel
+    (one reviewer declares a conflict of interest), scores, an objection and a winner."""
+    from duijie.demand.models import Challenge
+    from duijie.demand.services import ApplicationData, ChallengeData
+
+    operator = ctx["user.operator"]
+    checklist = list(ScreeningCheck.ITEMS)
+    order = [value for value, _label in Challenge._meta.get_field("stage").choices]
+    now = timezone.now()
+    fields = ("environment", "new-energy", "ic-electronics", "intelligent-equipment")
+    for index, (key, enterprise, stage, title, summary, bounty) in enumerate(CHALLENGES):
+        organisation = ctx[f"org.{enterprise}"]
+        found = Challenge.objects.filter(demand__organisation=organisation, demand__external_id=key).first()
+        if found is not None:
+            ctx.record(found, created=False, label=key)
+            continue
+        owner = organisation.memberships.filter(role="admin").select_related("user").first().user
+        demand = services.demand_create(actor=owner, organisation=organisation, data=DemandData(
+            title=title, summary=summary, problem="虚构的示例榜单：" + summary, external_id=key,
+            field_ids=_field_ids((fields[index % len(fields)],)),
+            contact_name=owner.full_name, contact_email=owner.email, trl_needed=5))
+        demand = services.demand_transition(actor=owner, demand=demand, name="submit")
+        demand = services.demand_transition(actor=operator, demand=demand, name="publish", checklist=checklist)
+        opens, closes, publicity_at = _challenge_times(stage, now)
+        challenge = services.challenge_create(actor=owner, demand=demand, data=ChallengeData(
+            bounty=Decimal(bounty), bounty_payer=organisation.name, subsidy=Decimal(bounty // 5),
+            subsidy_source="市科技局（示例）", opens_at=opens, closes_at=closes, criteria=CRITERIA,
+            eligible_kinds=["university", "research_institute"], required_documents=["技术方案", "团队简介", "经费预算"],
+            announcement=f"{organisation.name}现就“{title}”公开张榜，诚邀高校院所揭榜。（虚构的示例）"))
+        target = order.index(stage)
+        applications = []
+        while order.index(challenge.stage) < target:
+            next_stage = order[order.index(challenge.stage) + 1]
+            if next_stage == "evaluation":
+                for n, org_key in enumerate(APPLICANTS):
+                    team = ctx[f"org.{org_key}"]
+                    member = team.memberships.filter(role="admin").select_related("user").first().user
+                    applications.append(services.application_submit(
+                        actor=member, challenge=challenge, organisation=team, now=opens + timedelta(days=2 + n),
+                        data=ApplicationData(proposal=f"{team.name}的揭榜方案（示例）", technical_route="分三个阶段实施。",
+                                             budget=Decimal(bounty * (8 + n) // 10), timeline="18 个月",
+                                             team="教授 1 名、副教授 2 名、博士研究生 4 名")))
+                for user_key in ("broker", "researcher"):
+                    services.reviewer_assign(actor=operator, challenge=challenge, user=ctx[f"user.{user_key}"])
+            if next_stage == "publicity":
+                for user_key in ("broker", "researcher"):
+                    for n, application in enumerate(applications):
+                        conflicted = user_key == "researcher" and application.organisation == ctx["org.xjtlu"]
+                        services.conflict_declare(actor=ctx[f"user.{user_key}"], application=application,
+                                                  conflicted=conflicted, note="本人所在单位" if conflicted else "")
+                        if not conflicted:
+                            services.scores_submit(actor=ctx[f"user.{user_key}"], application=application, values={
+                                c.pk: (Decimal(88 - 6 * n + (3 if user_key == "broker" else 0)), "")
+                                for c in challenge.criteria.all()})
+            moment = publicity_at if next_stage == "publicity" else now
+            challenge = services.challenge_advance(
+                actor=operator, challenge=challenge, now=moment,
+                note="经公示无异议，确定揭榜单位。（示例）" if next_stage == "awarded" else "")
+            if next_stage == "publicity" and stage == "publicity":
+                services.objection_raise(actor=ctx["user.investor"], challenge=challenge,
+                                         text="请公开各评审专家的打分明细。（示例）", now=now)
+        if stage in ("talks", "submission"):  # the window is open: a first team has applied
+            team = ctx["org.njust"]
+            member = team.memberships.filter(role="admin").select_related("user").first().user
+            services.application_submit(actor=member, challenge=challenge, organisation=team, data=ApplicationData(
+                proposal=f"{team.name}的揭榜方案（示例）", technical_route="分两个阶段实施。",
+                budget=Decimal(bounty * 9 // 10), timeline="12 个月", team="教授 1 名、博士研究生 3 名"))
+        ctx.record(challenge, created=True, label=key)

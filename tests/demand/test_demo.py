@@ -16,7 +16,7 @@ def test_demo_demands_cover_the_chain_and_the_tiers_and_load_once(django_capture
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         call_command("demo", "--quiet", stdout=StringIO())
     assert callbacks == []  # demo content is not news: no e-mail
-    demands = Demand.objects.all()
+    demands = Demand.objects.filter(challenge__isnull=True)
     assert demands.count() == 11
     assert set(demands.values_list("status", flat=True)) == {
         "collected", "screening", "published", "matching", "brokering", "contracted", "rejected", "withdrawn"}
@@ -28,8 +28,18 @@ def test_demo_demands_cover_the_chain_and_the_tiers_and_load_once(django_capture
     assert [b.email for b in matching.brokers.all()] == ["broker@duijie.demo"]
     assert DemandHistory.objects.filter(demand=matching, kind="transition").count() == 3
     assert demands.filter(language="en").count() == 2
+    from duijie.demand import selectors
+    from duijie.demand.enums import CHALLENGE_ORDER
+    from duijie.demand.models import Challenge
+
+    challenges = Challenge.objects.order_by("pk")
+    assert [c.stage for c in challenges] == CHALLENGE_ORDER  # one in each stage
+    evaluated = challenges.get(stage="awarded")
+    ranking = selectors.challenge_ranking(challenge=evaluated)
+    assert evaluated.winner == ranking[0].application and ranking[0].reviewers == 1  # the other reviewer: conflict
+    assert challenges.get(stage="publicity").objections.count() == 1
     before = list(Demand.objects.order_by("pk").values())
     out = StringIO()
     call_command("demo", "--quiet", stdout=out)
-    assert "0 created, 420 already there" in out.getvalue()
+    assert "0 created, 430 already there" in out.getvalue()
     assert list(Demand.objects.order_by("pk").values()) == before
