@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from duijie.accounts.enums import OrganisationType
 from duijie.accounts.models import Organisation, User
 from duijie.core.errors import DomainError
 from duijie.core.pagination import paginate, query_without_page
@@ -181,7 +182,9 @@ def _challenge(request: HttpRequest, pk: int) -> Challenge:
 def _eligible_organisations(request: HttpRequest, challenge: Challenge) -> list[Organisation]:
     if not request.user.is_authenticated:
         return []
-    mine = Organisation.objects.filter(memberships__user=request.user).exclude(pk=challenge.demand.organisation_id)
+    mine = (Organisation.objects.filter(memberships__user=request.user).exclude(pk=challenge.demand.organisation_id)
+            .exclude(challenge_applications__challenge=challenge,
+                     challenge_applications__status=ApplicationStatus.SUBMITTED))
     return [o for o in mine.select_related("region__parent", "country") if policies.is_eligible(o, challenge)]
 
 
@@ -209,6 +212,7 @@ def challenge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     stage_index = CHALLENGE_ORDER.index(challenge.stage)
     return render(request, "demand/challenge_detail.html", {
         "challenge": challenge, "demand": challenge.demand,
+        "eligible_kinds": [label for value, label in OrganisationType.choices if value in challenge.eligible_kinds],
         "stages": [(value, label, n < stage_index, n == stage_index)
                    for n, (value, label) in enumerate(challenge._meta.get_field("stage").choices)],
         "window_open": window_open, "form": form, "eligible": eligible,

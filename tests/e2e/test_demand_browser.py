@@ -61,3 +61,53 @@ def test_enterprise_submits_operator_publishes_board_shows(open_browser):  # typ
     assert visitor.page.get_by_role("link", name="锂电池极片高速激光切割").is_visible()
     visitor.screenshot("demand-board-en")
     assert enterprise.page_errors == desk.page_errors == visitor.page_errors == []
+
+
+def test_a_challenge_from_publication_to_a_teams_application(open_browser):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from duijie.demand import services
+    from duijie.demand.models import Application
+    from tests.demand.helpers import published
+    from tests.demand.test_challenges import terms
+    from tests.factories import UKOrganisationFactory
+
+    owner = AdminMembershipFactory()
+    operator = OperatorFactory()
+    demand = published(owner, operator, title="厚板焊缝在线检测揭榜")
+    now = timezone.now()
+    challenge = services.challenge_create(actor=owner.user, demand=demand, data=terms(
+        opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=20)))
+    for _ in range(2):
+        challenge = services.challenge_advance(actor=operator, challenge=challenge)
+
+    desk = open_browser(language="en")
+    sign_in(desk, operator)
+    desk.goto(f"/demands/challenges/{challenge.pk}/")
+    assert desk.page.locator("[data-testid=challenge-stage]").inner_text() == "Site visit"
+    desk.page.get_by_role("button", name="Next stage").click()  # 发榜: the list is published
+    desk.page.wait_for_url(f"**/demands/challenges/{challenge.pk}/")
+    assert desk.page.locator("[data-testid=challenge-stage]").inner_text() == "List published (发榜)"
+
+    team = AdminMembershipFactory(organisation=UKOrganisationFactory())
+    applicant = open_browser(language="en")
+    sign_in(applicant, team.user)
+    applicant.goto("/demands/challenges/")
+    applicant.page.get_by_role("link", name="厚板焊缝在线检测揭榜").click()
+    applicant.page.wait_for_url(f"**/demands/challenges/{challenge.pk}/")
+    page = applicant.page
+    page.select_option("#id_organisation", value=str(team.organisation.pk))
+    page.fill("#id_proposal", "Phased-array ultrasound with learned defect classification.")
+    page.fill("#id_technical_route", "Lab trials, then a pilot line.")
+    page.fill("#id_budget", "2400000")
+    page.fill("#id_timeline", "18 months")
+    page.fill("#id_team", "Two professors, four PhD students.")
+    applicant.screenshot("challenge-apply-en")
+    page.get_by_role("button", name="Submit the application").click()
+    page.wait_for_url(f"**/demands/challenges/{challenge.pk}/")
+    assert Application.objects.get().organisation == team.organisation
+    assert page.get_by_role("cell", name=str(team.organisation.display_name)).is_visible()
+    applicant.screenshot("challenge-applied-en")
+    assert desk.page_errors == applicant.page_errors == []
