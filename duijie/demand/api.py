@@ -11,7 +11,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Form, Query, Router, Schema, Status, UploadedFile
+from ninja import File as NinjaFile
 from ninja.pagination import paginate
 
 from duijie.core.api import AUTH_REQUIRED, ErrorOut, PagePagination
@@ -223,6 +224,39 @@ def demand_facets(request: HttpRequest, filters: Query[BoardFilters]) -> dict[st
 @paginate(PagePagination)
 def demand_mine(request: HttpRequest):  # type: ignore[no-untyped-def]
     return selectors.my_demands(user=request.user).prefetch_related("fields")
+
+
+# --- Import ----------------------------------------------------------------------------------------
+
+
+
+class ProblemOut(Schema):
+    row: int
+    column: str
+    problem: str
+
+
+class ImportOut(Schema):
+    rows_checked: int
+    problems: list[ProblemOut]
+    created: int
+    updated: int
+    imported: bool = Field(description="False for a dry run and for a file with problems (import none).")
+
+
+@router.post("/demands/import", response={200: ImportOut, **ERRORS}, auth=AUTH_REQUIRED,
+             summary="Import demands from the XLSX/CSV template: dry run or import (all rows or none)")
+def demands_import(request: HttpRequest, file: NinjaFile[UploadedFile], enterprise: Form[int],
+                   dry_run: Form[bool] = False) -> dict[str, Any]:
+    from duijie.demand import imports
+
+    organisation = selectors.creatable_enterprises(user=request.user).filter(pk=enterprise).first()
+    if organisation is None:
+        raise PermissionDenied(_("You cannot add demands for this organisation."))
+    report = imports.demands_import(actor=request.user, organisation=organisation, upload=file, dry_run=dry_run)
+    return {"rows_checked": report.rows_checked, "problems": [p.as_dict() for p in report.problems],
+            "created": report.created, "updated": report.updated,
+            "imported": not dry_run and not report.problems}
 
 
 @router.get("/demands/{pk}", response={200: DemandDetailOut, **ERRORS}, summary="One demand, as its tier allows")
@@ -574,3 +608,4 @@ def objection_resolve(request: HttpRequest, pk: int, payload: ResolutionIn) -> O
     if objection is None or not policies.can_manage_challenge(request.user):
         raise PermissionDenied()
     return services.objection_resolve(actor=request.user, objection=objection, resolution=payload.resolution)
+

@@ -143,6 +143,11 @@ def _validate(data: DemandData, *, today: date | None = None) -> dict[str, list[
     return errors
 
 
+def demand_data_errors(*, data: DemandData) -> dict[str, list[str]]:
+    """What ``demand_create`` would refuse in ``data``, by field (the import reports it per row)."""
+    return _validate(data)
+
+
 def _texts(demand: Demand, translations: list[tuple[str, str]], indicators: list[IndicatorData]) -> tuple[str, str]:
     """(search text of every word, text the tier shows to anyone), both normalised."""
     summary_parts = [demand.title, demand.summary, *[p for pair in translations for p in pair]]

@@ -319,3 +319,37 @@ def get_object_or_404_in(queryset, pk: int) -> Application:  # type: ignore[no-u
     if found is None:
         raise Http404()
     return found
+
+
+@login_required
+def import_page(request: HttpRequest) -> HttpResponse:
+    """Upload a filled-in template: a dry run shows the report; the import writes all rows or none."""
+    from duijie.demand import imports
+
+    enterprises = list(selectors.creatable_enterprises(user=request.user))
+    if not enterprises:
+        return render(request, "demand/no_enterprise.html", status=403)
+    report = None
+    if request.method == "POST":
+        organisation = next((o for o in enterprises if str(o.pk) == request.POST.get("organisation")), None)
+        upload = request.FILES.get("file")
+        if organisation is None or upload is None:
+            messages.error(request, _("Choose the enterprise and a file."))
+        else:
+            report = call_service(request, imports.demands_import, actor=request.user, organisation=organisation,
+                                  upload=upload, dry_run=request.POST.get("dry_run") == "on")
+            if report is not None and not report.problems and request.POST.get("dry_run") != "on":
+                messages.success(request, _("%(created)d demands created, %(updated)d updated.") % {
+                    "created": report.created, "updated": report.updated})
+                return redirect("demand:mine")
+    return render(request, "demand/import.html", {"enterprises": enterprises, "report": report,
+                                                   "columns": imports.COLUMNS})
+
+
+def import_template(request: HttpRequest) -> HttpResponse:
+    from duijie.demand import imports
+
+    language = "en" if request.GET.get("lang") == "en" else "zh"
+    response = HttpResponse(imports.template_csv(language), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="duijie-demands-template-{language}.csv"'
+    return response

@@ -277,8 +277,12 @@ def _not_a_spreadsheet() -> ImportFileError:
     ))
 
 
-def read_rows(uploaded_file: IO[bytes] | File) -> Sheet:
-    """The rows of an XLSX or CSV file (found by content, not by name); raises ``ImportFileError``."""
+def read_rows(uploaded_file: IO[bytes] | File, columns: tuple[Column, ...] | None = None,
+              aliases: dict[str, str] | None = None) -> Sheet:
+    """The rows of an XLSX or CSV file (found by content, not by name); raises ``ImportFileError``.
+
+    ``columns`` and ``aliases`` (header → key) describe another template than the achievements'
+    (the demand import reads its files here too)."""
     if hasattr(uploaded_file, "seek"):
         uploaded_file.seek(0)
     raw = uploaded_file.read()
@@ -292,7 +296,7 @@ def read_rows(uploaded_file: IO[bytes] | File) -> Sheet:
         raise _not_a_spreadsheet()
     else:
         cells = _csv_cells(_decode(raw))
-    return _sheet(cells)
+    return _sheet(cells, columns, aliases)
 
 
 def _decode(raw: bytes) -> str:
@@ -356,7 +360,8 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _sheet(cells: Iterator[list[str]]) -> Sheet:
+def _sheet(cells: Iterator[list[str]], columns: tuple[Column, ...] | None = None,
+           extra_aliases: dict[str, str] | None = None) -> Sheet:
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
     for number, row in enumerate(cells, start=1):
@@ -372,7 +377,14 @@ def _sheet(cells: Iterator[list[str]]) -> Sheet:
             rows.append((number, row))
     if header is None:
         raise ImportFileError(_("The file is empty."))
-    aliases = _header_aliases()
+    if columns is None:
+        aliases, by_key = _header_aliases(), COLUMNS_BY_KEY
+        required = REQUIRED_KEYS
+    else:
+        by_key = {column.key: column for column in columns}
+        aliases = {_norm(name): c.key for c in columns for name in (c.key, c.zh)}
+        aliases.update({_norm(name): key for name, key in (extra_aliases or {}).items()})
+        required = tuple(c.key for c in columns if c.required)
     keys: list[str | None] = []
     headers: dict[str, str] = {}
     unknown: list[str] = []
@@ -396,10 +408,10 @@ def _sheet(cells: Iterator[list[str]]) -> Sheet:
         if not name and any(index < len(row) and row[index] for _n, row in rows):
             unknown.append(_("column %(number)s (no name)") % {"number": index + 1})
     messages: list[str] = []
-    missing = [key for key in REQUIRED_KEYS if key not in headers]
+    missing = [key for key in required if key not in headers]
     if missing:
         messages.append(_("Required columns are missing: %(columns)s.") % {
-            "columns": ", ".join(f"{COLUMNS_BY_KEY[key].zh} ({key})" for key in missing)})
+            "columns": ", ".join(f"{by_key[key].zh} ({key})" for key in missing)})
     if unknown:
         messages.append(_("Unknown columns: %(columns)s. Remove them or name them as in the template.") % {
             "columns": ", ".join(unknown)})

@@ -169,7 +169,8 @@ def test_no_other_listing_surface_exists_yet():
 
     assert sorted(p.name for p in urls.urlpatterns) == sorted(
         ["board", "create", "mine", "screening", "detail", "edit", "accept_terms", "transition", "assign_brokers",
-         "challenge_create", "challenges", "challenge", "challenge_action", "challenge_review"])
+         "challenge_create", "challenges", "challenge", "challenge_action", "challenge_review",
+         "import", "import_template"])
     assert Demand._meta.get_field("public_text")  # the board searches this, never search_text
 
 
