@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from duijie.demand.enums import BudgetType, Confidentiality, DemandSource, DemandStatus, HistoryKind
 from duijie.supply.enums import ContentLanguage, Currency
+from duijie.supply.models import private_storage
 
 
 class Demand(models.Model):
@@ -127,7 +128,8 @@ class TargetIndicator(models.Model):
 
 class DemandAttachment(models.Model):
     demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(_("file"), upload_to="demands/%Y/%m/")
+    # Private storage: a demand's files are details, served only through the tier check (views.demand_file).
+    file = models.FileField(_("file"), upload_to="demands/%Y/%m/", storage=private_storage)
     original_name = models.CharField(_("file name"), max_length=200)
     size = models.PositiveIntegerField(_("size in bytes"))
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
@@ -272,9 +274,11 @@ class Application(models.Model):
 
 
 class ApplicationAttachment(models.Model):
+    """A document an application brings (one of the challenge's required documents, or another)."""
+
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
     document = models.CharField(_("document"), max_length=200)
-    file = models.FileField(_("file"), upload_to="applications/%Y/%m/")
+    file = models.FileField(_("file"), upload_to="applications/%Y/%m/", storage=private_storage)
     original_name = models.CharField(_("file name"), max_length=200)
     size = models.PositiveIntegerField(_("size in bytes"))
 

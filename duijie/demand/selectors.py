@@ -270,7 +270,7 @@ def challenge_get(*, user: Any, pk: int) -> Challenge:
 
 def applications_visible_to(*, user: Any, challenge: Challenge) -> QuerySet[Application]:
     """Operators, the panel and the enterprise see every application; a team sees its own."""
-    qs = challenge.applications.select_related("organisation", "submitted_by")
+    qs = challenge.applications.select_related("organisation", "submitted_by").prefetch_related("attachments")
     if policies.can_view_applications(user, challenge):
         return qs
     if not account_policies.is_authenticated(user):

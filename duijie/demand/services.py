@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -718,3 +719,58 @@ def objection_resolve(*, actor: User, objection: Objection, resolution: str) -> 
     ChallengeHistory.objects.create(challenge=objection.challenge, actor=actor, from_stage=objection.challenge.stage,
                                     to_stage=objection.challenge.stage, note=resolution.strip())
     return objection
+
+
+# --- Files ---------------------------------------------------------------------------------------
+
+from django.core.files.uploadedfile import UploadedFile  # noqa: E402
+from django.utils.text import get_valid_filename  # noqa: E402
+
+from duijie.demand.models import ApplicationAttachment, DemandAttachment  # noqa: E402
+from duijie.supply.services import MAX_ATTACHMENT_BYTES, sniff_attachment  # noqa: E402
+
+
+def _checked_file(upload: UploadedFile) -> tuple[str, str]:
+    """(extension, safe original name) of an accepted upload; the type from the content."""
+    if upload.size is None or upload.size > MAX_ATTACHMENT_BYTES:
+        message = str(_("A file may be at most 10 MB."))
+        raise DomainError(message, code="file_too_large", fields={"file": [message]})
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    sniffed = sniff_attachment(head)
+    if sniffed is None:
+        raise DomainError(_("Only PNG, JPEG, GIF and WebP images and PDF documents can be attached."),
+                          code="file_type", fields={"file": [str(_("This file type is not accepted."))]})
+    original = get_valid_filename((upload.name or "file").rsplit("/", 1)[-1])[:150] or "file"
+    return sniffed[1], original
+
+
+@transaction.atomic
+def demand_attachment_add(*, actor: User, demand: Demand, upload: UploadedFile) -> DemandAttachment:
+    """A PDF or image with the demand's details (stored privately, shown as the tier allows)."""
+    if not policies.can_edit_demand(actor, demand):
+        raise PermissionDenied()
+    extension, original = _checked_file(upload)
+    attachment = DemandAttachment(demand=demand, original_name=original, size=upload.size or 0)
+    attachment.file.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def application_attachment_add(*, actor: User, application: Application, document: str, upload: UploadedFile,
+                               now: Any = None) -> ApplicationAttachment:
+    """A document of an application, until the window closes."""
+    now = now or timezone.now()
+    application = Application.objects.select_related("challenge", "organisation").get(pk=application.pk)
+    if not account_policies.is_org_member(actor, application.organisation):
+        raise PermissionDenied()
+    if application.status != ApplicationStatus.SUBMITTED or now >= application.challenge.closes_at:
+        raise DomainError(_("The application window has closed."), code="window_closed")
+    extension, original = _checked_file(upload)
+    attachment = ApplicationAttachment(application=application, document=document.strip()[:200] or original,
+                                       original_name=original, size=upload.size or 0)
+    attachment.file.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
+    attachment.save()
+    return attachment

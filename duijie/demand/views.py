@@ -353,3 +353,57 @@ def import_template(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(imports.template_csv(language), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="duijie-demands-template-{language}.csv"'
     return response
+
+
+@login_required
+@require_POST
+def demand_file_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    demand = _get(request, pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a file."))
+    elif call_service(request, services.demand_attachment_add, actor=request.user, demand=demand, upload=upload):
+        messages.success(request, _("File added."))
+    return redirect("demand:detail", pk=pk)
+
+
+def demand_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
+    """A demand's file, to those who see its details (files are never served under /media/)."""
+    from django.http import FileResponse
+
+    demand = _get(request, pk)
+    if not selectors.demand_view(user=request.user, demand=demand).details:
+        raise Http404()
+    attachment = demand.attachments.filter(pk=file_pk).first()
+    if attachment is None:
+        raise Http404()
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
+
+
+@login_required
+@require_POST
+def application_file_upload(request: HttpRequest, pk: int, application_pk: int) -> HttpResponse:
+    challenge = _challenge(request, pk)
+    application = selectors.applications_visible_to(user=request.user, challenge=challenge).filter(
+        pk=application_pk).first()
+    upload = request.FILES.get("file")
+    if application is None or upload is None:
+        messages.error(request, _("Choose a file."))
+    elif call_service(request, services.application_attachment_add, actor=request.user, application=application,
+                      document=request.POST.get("document", ""), upload=upload):
+        messages.success(request, _("File added."))
+    return redirect("demand:challenge", pk=pk)
+
+
+@login_required
+def application_file(request: HttpRequest, pk: int, application_pk: int, file_pk: int) -> HttpResponse:
+    """An application's document: to the team, the panel, the enterprise and operators."""
+    from django.http import FileResponse
+
+    challenge = _challenge(request, pk)
+    application = selectors.applications_visible_to(user=request.user, challenge=challenge).filter(
+        pk=application_pk).first()
+    attachment = application.attachments.filter(pk=file_pk).first() if application else None
+    if attachment is None:
+        raise Http404()
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)

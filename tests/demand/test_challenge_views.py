@@ -151,3 +151,24 @@ def test_the_api_runs_a_challenge_from_terms_to_application(org_admin, operator,
     assert client_for(UserFactory()).get(f"/api/demand/challenges/{pk}/ranking").status_code == 403
     assert [r["organisation"] for r in owner.get(f"/api/demand/challenges/{pk}/ranking").json()] == [
         str(team.organisation.display_name)]
+
+
+def test_application_documents_are_for_the_team_the_panel_and_the_enterprise(org_admin, operator, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    challenge = open_challenge(org_admin, operator)
+    team = AdminMembershipFactory(organisation=UKOrganisationFactory())
+    application = services.application_submit(actor=team.user, challenge=challenge, organisation=team.organisation,
+                                              data=proposal())
+    c = client_for(team.user, language="en")
+    c.post(reverse("demand:application_file_upload", args=[challenge.pk, application.pk]),
+           {"document": "技术方案", "file": SimpleUploadedFile("plan.pdf", b"%PDF-1.4 plan")})
+    c.post(reverse("demand:application_file_upload", args=[challenge.pk, application.pk]),
+           {"document": "技术方案", "file": SimpleUploadedFile("plan.exe", b"MZ\x90\x00")})
+    attachment = application.attachments.get()
+    assert (attachment.document, attachment.original_name) == ("技术方案", "plan.pdf")
+    url = reverse("demand:application_file", args=[challenge.pk, application.pk, attachment.pk])
+    for user, status in ((team.user, 200), (operator, 200), (org_admin.user, 200), (UserFactory(), 404)):
+        assert client_for(user).get(url).status_code == status, user
+    other = AdminMembershipFactory(organisation=UKOrganisationFactory())
+    assert client_for(other.user).get(url).status_code == 404

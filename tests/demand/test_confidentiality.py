@@ -170,7 +170,7 @@ def test_no_other_listing_surface_exists_yet():
     assert sorted(p.name for p in urls.urlpatterns) == sorted(
         ["board", "create", "mine", "screening", "detail", "edit", "accept_terms", "transition", "assign_brokers",
          "challenge_create", "challenges", "challenge", "challenge_action", "challenge_review",
-         "import", "import_template"])
+         "import", "import_template", "file_upload", "file", "application_file_upload", "application_file"])
     assert Demand._meta.get_field("public_text")  # the board searches this, never search_text
 
 
@@ -204,3 +204,26 @@ def test_a_challenge_shows_what_its_demands_tier_shows(world, viewer):
         assert contact("summary") not in body or viewer == "owner", (url, viewer)
     for url in (f"/demands/challenges/{private.pk}/", f"/api/demand/challenges/{private.pk}"):
         assert c.get(url).status_code == (200 if viewer == "owner" else 404), (url, viewer)
+
+
+PDF = b"%PDF-1.4\n% a tiny test file\n"
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+@pytest.mark.parametrize("tier", TIERS)
+def test_demand_files_follow_the_tier(world, tier, viewer):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    demand = world["demands"][tier]
+    attachment = services.demand_attachment_add(actor=world["users"]["operator"], demand=demand,
+                                                upload=SimpleUploadedFile("spec.pdf", PDF))
+    from django.conf import settings
+
+    # Stored outside the media folder: no URL serves it but the checked view below.
+    assert attachment.file.path.startswith(str(settings.VAR_DIR / "private"))
+    assert client(world, "owner").get(f"/media/{attachment.file.name}").status_code == 404
+    response = client(world, viewer).get(f"/demands/{demand.pk}/files/{attachment.pk}/")
+    allowed = sees_detail_page(tier, viewer) and sees_secret(tier, viewer)
+    assert response.status_code == (200 if allowed else 404), (tier, viewer)
+    if allowed:
+        assert b"".join(response.streaming_content) == PDF
