@@ -39,3 +39,24 @@ class TermsAcceptanceAdmin(ReadOnlyAdmin):
     list_select_related = ["demand", "user"]
     search_fields = ["demand__title", "user__email"]
     date_hierarchy = "accepted_at"
+
+
+from duijie.demand.models import Application, Challenge  # noqa: E402
+
+
+@admin.register(Challenge)
+class ChallengeAdmin(ReadOnlyAdmin):
+    """Challenges run on the site (stages, panel, objections); read here."""
+
+    list_display = ["demand", "stage", "bounty", "currency", "opens_at", "closes_at", "winner"]
+    list_filter = ["stage"]
+    list_select_related = ["demand", "winner__organisation"]
+    search_fields = ["demand__title", "demand__organisation__name"]
+
+
+@admin.register(Application)
+class ApplicationAdmin(ReadOnlyAdmin):
+    list_display = ["challenge", "organisation", "status", "submitted_at"]
+    list_filter = ["status"]
+    list_select_related = ["challenge__demand", "organisation"]
+    search_fields = ["organisation__name", "challenge__demand__title"]
