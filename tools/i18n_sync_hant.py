@@ -57,6 +57,7 @@ POST_FIXES: list[tuple[str, str]] = [
     ("後臺", "後台"),
     ("運營", "營運"),
     ("令牌", "權杖"),  # API token
+    ("宣告", "聲明"),  # a declaration (of a conflict of interest), not a proclamation
     ("稽核", "審核"),  # OpenCC turns 审核 (review) into 稽核; keep 稽核 for audit, below
     ("審計", "稽核"),  # audit log
     ("電子郵箱", "電子郵件地址"),

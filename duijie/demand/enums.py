@@ -72,5 +72,5 @@ PUBLIC_STAGES = frozenset(CHALLENGE_ORDER[CHALLENGE_ORDER.index(ChallengeStage.A
 
 
 class ApplicationStatus(models.TextChoices):
-    SUBMITTED = "submitted", _("Submitted")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    SUBMITTED = "submitted", pgettext_lazy("application status", "Submitted")
+    WITHDRAWN = "withdrawn", pgettext_lazy("application status", "Withdrawn")
