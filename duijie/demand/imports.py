@@ -64,14 +64,38 @@ def header(column: Column, language: str) -> str:
     return column.zh if language == "zh" else column.key
 
 
+EXAMPLE = ["DM-2026-001", "高精度极片激光切割", "寻求高速、低毛刺的极片切割方案。", "zh-hans", "公开",
+                     "毛刺超过 10 微米", "", "切割速度 = 60 m/min; 毛刺 = 5 μm", "储能与动力电池", "合作开发", "6",
+           "500000", "1000000", "CNY", "", "王工", "", "wang@example.com"]
+
+
 def template_csv(language: str) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([header(c, language) for c in COLUMNS])
-    writer.writerow(["DM-2026-001", "高精度极片激光切割", "寻求高速、低毛刺的极片切割方案。", "zh-hans", "公开",
-                     "毛刺超过 10 微米", "", "切割速度 = 60 m/min; 毛刺 = 5 μm", "储能与动力电池", "合作开发", "6",
-                     "500000", "1000000", "CNY", "", "王工", "", "wang@example.com"])
+    writer.writerow(EXAMPLE)
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # with a BOM, so that Excel opens it as UTF-8
+
+
+def template_xlsx(language: str) -> bytes:
+    """The same template as a workbook, with each column's explanation as a comment on its header."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "需求" if language == "zh" else "Demands"
+    sheet.append([header(c, language) for c in COLUMNS])
+    sheet.append(EXAMPLE)
+    for index, column in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(row=1, column=index)
+        cell.font = Font(bold=column.required)
+        cell.comment = Comment(str(column.help), "Duijie")
+        sheet.column_dimensions[cell.column_letter].width = max(12, len(cell.value) * 2)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 @dataclass

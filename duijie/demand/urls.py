@@ -10,6 +10,7 @@ urlpatterns = [
     path("screening/", views.screening, name="screening"),
     path("import/", views.import_page, name="import"),
     path("import/template.csv", views.import_template, name="import_template"),
+    path("import/template.xlsx", views.import_template, {"fmt": "xlsx"}, name="import_template_xlsx"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/terms/", views.accept_terms, name="accept_terms"),

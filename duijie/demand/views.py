@@ -346,12 +346,16 @@ def import_page(request: HttpRequest) -> HttpResponse:
                                                    "columns": imports.COLUMNS})
 
 
-def import_template(request: HttpRequest) -> HttpResponse:
+def import_template(request: HttpRequest, fmt: str = "csv") -> HttpResponse:
     from duijie.demand import imports
 
     language = "en" if request.GET.get("lang") == "en" else "zh"
-    response = HttpResponse(imports.template_csv(language), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="duijie-demands-template-{language}.csv"'
+    if fmt == "xlsx":
+        response = HttpResponse(imports.template_xlsx(language), content_type=(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    else:
+        response = HttpResponse(imports.template_csv(language), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="duijie-demands-template-{language}.{fmt}"'
     return response
 
 

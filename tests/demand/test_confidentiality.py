@@ -170,7 +170,7 @@ def test_no_other_listing_surface_exists_yet():
     assert sorted(p.name for p in urls.urlpatterns) == sorted(
         ["board", "create", "mine", "screening", "detail", "edit", "accept_terms", "transition", "assign_brokers",
          "challenge_create", "challenges", "challenge", "challenge_action", "challenge_review",
-         "import", "import_template", "file_upload", "file", "application_file_upload", "application_file"])
+         "import", "import_template", "import_template_xlsx", "file_upload", "file", "application_file_upload", "application_file"])
     assert Demand._meta.get_field("public_text")  # the board searches this, never search_text
 
 

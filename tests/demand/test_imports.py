@@ -39,6 +39,10 @@ def test_the_template_reads_back_as_a_valid_file(org_admin, in_english):
     report = imports.demands_import(actor=org_admin.user, organisation=org_admin.organisation,
                                     upload=io.BytesIO(imports.template_csv("en")), dry_run=True)
     assert report.problems == []
+    for language in ("zh", "en"):
+        report = imports.demands_import(actor=org_admin.user, organisation=org_admin.organisation,
+                                        upload=io.BytesIO(imports.template_xlsx(language)), dry_run=True)
+        assert report.problems == [] and report.rows_checked == 1
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
