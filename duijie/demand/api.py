@@ -38,6 +38,8 @@ class DemandListOut(Schema):
     confidentiality: str
     published_at: datetime | None
 
+    next_step: str = Field("", description="What happens next (in “my demands”; empty on the board).")
+
     @staticmethod
     def resolve_enterprise(obj: Demand) -> str:
         return str(obj.organisation.display_name)
@@ -45,6 +47,13 @@ class DemandListOut(Schema):
     @staticmethod
     def resolve_fields(obj: Demand) -> list[str]:
         return [f.code for f in obj.fields.all()]
+
+    @staticmethod
+    def resolve_next_step(obj: Demand, context: dict[str, Any]) -> str:
+        request = context["request"]
+        if not policies.is_privileged(request.user, obj):
+            return ""
+        return str(workflow.NEXT_STEP.get(obj.status, ""))
 
 
 class IndicatorOut(Schema):
@@ -85,6 +94,7 @@ class DemandDetailOut(Schema):
     budget_max: Decimal | None
     currency: str | None
     deadline: date | None
+    attachments: list[dict[str, Any]] | None = Field(description="Name, size and download path, with the details.")
     contact: ContactOut | None = Field(description="The enterprise, operators and assigned brokers only.")
     transitions: list[str] = Field(description="The chain's actions the caller may take now.")
 
@@ -118,6 +128,9 @@ def _detail(request: HttpRequest, demand: Demand) -> dict[str, Any]:
         "budget_max": None if hidden else demand.budget_max,
         "currency": None if hidden else demand.currency,
         "deadline": None if hidden else demand.deadline,
+        "attachments": None if hidden else [
+            {"id": f.pk, "name": f.original_name, "size": f.size, "download": f"/api/demand/demands/{demand.pk}/files/{f.pk}"}
+            for f in demand.attachments.all()],
     })
     return out
 
@@ -609,3 +622,39 @@ def objection_resolve(request: HttpRequest, pk: int, payload: ResolutionIn) -> O
         raise PermissionDenied()
     return services.objection_resolve(actor=request.user, objection=objection, resolution=payload.resolution)
 
+
+
+
+# --- Files ---------------------------------------------------------------------------------------
+
+
+@router.post("/demands/{pk}/files", response={200: DemandDetailOut, **ERRORS}, auth=AUTH_REQUIRED,
+             summary="Attach a PDF or an image to a demand (its details; stored privately)")
+def demand_file_add(request: HttpRequest, pk: int, file: NinjaFile[UploadedFile]) -> dict[str, Any]:
+    demand = selectors.demand_get(user=request.user, pk=pk)
+    services.demand_attachment_add(actor=request.user, demand=demand, upload=file)
+    return _detail(request, selectors.demand_get(user=request.user, pk=pk))
+
+
+@router.get("/demands/{pk}/files/{file_pk}", response={200: None, **ERRORS},
+            summary="Download a demand's file (to those who see its details)")
+def demand_file_get(request: HttpRequest, pk: int, file_pk: int) -> Any:
+    from django.http import FileResponse
+
+    from duijie.core.errors import NotFound
+
+    demand = selectors.demand_get(user=request.user, pk=pk)
+    attachment = demand.attachments.filter(pk=file_pk).first()
+    if attachment is None or not selectors.demand_view(user=request.user, demand=demand).details:
+        raise NotFound()
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
+
+
+@router.post("/applications/{pk}/files", response={200: dict[str, Any], **ERRORS}, auth=AUTH_REQUIRED,
+             summary="Attach a document to your application before the window closes")
+def application_file_add(request: HttpRequest, pk: int, file: NinjaFile[UploadedFile],
+                         document: Form[str] = "") -> dict[str, Any]:
+    attachment = services.application_attachment_add(actor=request.user, application=_application(request, pk),
+                                                     document=document, upload=file)
+    return {"id": attachment.pk, "document": attachment.document, "name": attachment.original_name,
+            "size": attachment.size}

@@ -148,6 +148,13 @@ def test_the_api_runs_a_challenge_from_terms_to_application(org_admin, operator,
         "organisation": team.organisation.pk, "proposal": "p", "technical_route": "r", "budget": "1",
         "timeline": "t", "team": "u"}, content_type="application/json")
     assert applied.status_code == 201, applied.content
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    document = client_for(team.user).post(f"/api/demand/applications/{applied.json()['id']}/files", {
+        "document": "技术方案", "file": SimpleUploadedFile("plan.pdf", b"%PDF-1.4 plan")})
+    assert document.status_code == 200 and document.json()["document"] == "技术方案"
+    assert client_for(company.user).post(f"/api/demand/applications/{applied.json()['id']}/files", {
+        "file": SimpleUploadedFile("x.pdf", b"%PDF-1.4 x")}).status_code == 404
     assert client_for(UserFactory()).get(f"/api/demand/challenges/{pk}/ranking").status_code == 403
     assert [r["organisation"] for r in owner.get(f"/api/demand/challenges/{pk}/ranking").json()] == [
         str(team.organisation.display_name)]

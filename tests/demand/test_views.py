@@ -140,3 +140,39 @@ def test_api_collects_submits_and_shows_the_tier(org_admin, operator, client_for
         False, None, None, None)
     shown = reader.post(f"/api/demand/demands/{pk}/terms").json()
     assert shown["details_visible"] and shown["problem"] == "Porosity below 0.1 mm"
+
+
+def test_api_files_follow_the_tier_and_my_demands_say_what_is_next(org_admin, operator, client_for, in_english):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    demand = published(org_admin, operator, confidentiality="summary")
+    owner = client_for(org_admin.user, language="en")
+    refused = owner.post(f"/api/demand/demands/{demand.pk}/files",
+                         {"file": SimpleUploadedFile("a.pdf", b"%PDF-1.4 x")})
+    assert refused.status_code == 403  # published: the enterprise no longer edits it
+    added = client_for(operator).post(f"/api/demand/demands/{demand.pk}/files",
+                                      {"file": SimpleUploadedFile("a.pdf", b"%PDF-1.4 x")})
+    assert added.status_code == 200, added.content
+    download = added.json()["attachments"][0]["download"]
+    assert owner.get(download).status_code == 200
+    reader = client_for(UserFactory())
+    assert reader.get(f"/api/demand/demands/{demand.pk}").json()["attachments"] is None
+    assert reader.get(download).status_code == 404
+    mine = owner.get("/api/demand/demands/mine").json()["items"]
+    assert mine[0]["next_step"].startswith("On the board")
+    assert client_for(None).get("/api/demand/demands").json()["items"][0]["next_step"] == ""
+
+
+def test_the_expiry_command_runs_the_deadline_job(org_admin, operator):
+    from datetime import timedelta
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    demand = published(org_admin, operator)
+    Demand.objects.filter(pk=demand.pk).update(deadline=timezone.localdate() - timedelta(days=1))
+    out = StringIO()
+    call_command("expire_demands", stdout=out)
+    assert out.getvalue().strip() == "0 deadline notice(s) sent, 1 demand(s) expired."
+    assert Demand.objects.get(pk=demand.pk).status == "expired"
