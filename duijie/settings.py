@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "duijie.supply",
     "duijie.docking",
     "duijie.demand",
+    "duijie.matching",
 ]
 
 MIDDLEWARE = [

