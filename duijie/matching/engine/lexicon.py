@@ -7,6 +7,7 @@ definition of a headword ("consensus mechanism" → 共识机制), longest match
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
 from functools import lru_cache
@@ -47,9 +48,22 @@ class Lexicon:
                 if found:
                     for i2 in range(i, i + size):
                         used[i2] = True
-                    weight = 1.0 / len(found)
-                    out.extend((" ".join(words[i : i + size]), zh, weight * size) for zh in found[:4])
+                    phrase = " ".join(words[i : i + size])
+                    out.extend((phrase, zh, weight * size) for zh, weight in self._best(found, key))
         return out
+
+    def _best(self, candidates: list[str], key: tuple[str, ...], limit: int = 3) -> list[tuple[str, float]]:
+        """The likeliest Chinese words for an English phrase: those whose own translations lead back
+        to it most strongly, and the commoner words (jieba's word frequencies) among equals."""
+        freq = word_frequencies()
+        scored = []
+        for zh in candidates:
+            back = sum(self.zh_en.get(zh, {}).get(stem, 0.0) for stem in key) / len(key)
+            scored.append((back * math.log(2 + freq.get(zh, 0)), zh))
+        scored.sort(reverse=True)
+        top = [(zh, score) for score, zh in scored[:limit] if score > 0]
+        best = top[0][1] if top else 1.0
+        return [(zh, score / best) for zh, score in top]
 
 
 @lru_cache(maxsize=1)
@@ -78,3 +92,17 @@ def cedict() -> Lexicon:
     # Prefer the shorter (more general) Chinese words for a phrase: fewer, cleaner expansions.
     ordered = {k: sorted(v, key=len) for k, v in en_zh.items()}
     return Lexicon(normalised, ordered)
+
+
+@lru_cache(maxsize=1)
+def word_frequencies() -> dict[str, int]:
+    """Word frequencies of jieba's dictionary (shipped in the package): how common a Chinese word is."""
+    from importlib.resources import files
+
+    frequencies: dict[str, int] = {}
+    with files("jieba").joinpath("dict.txt").open(encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) >= 2 and parts[1].isdigit():
+                frequencies[parts[0]] = int(parts[1])
+    return frequencies
