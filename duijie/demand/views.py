@@ -57,6 +57,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "brokers": selectors.brokers_available(user=request.user),
         "terms_version": policies.TERMS_VERSION,
         "challenge": selectors.challenges_visible_to(request.user).filter(demand=demand).first(),
+        "recommendations": _recommendations(request, demand),
         "can_create_challenge": policies.can_create_challenge(request.user, demand),
     })
 
@@ -93,6 +94,15 @@ def assign_brokers(request: HttpRequest, pk: int) -> HttpResponse:
     if call_service(request, services.demand_assign_brokers, actor=request.user, demand=demand, broker_ids=ids):
         messages.success(request, _("Brokers saved."))
     return redirect("demand:detail", pk=pk)
+
+
+def _recommendations(request: HttpRequest, demand: Demand) -> list:  # type: ignore[type-arg]
+    """Matching achievements for those who see the whole demand (only they: no hidden detail leaks)."""
+    if demand.status not in ("published", "matching", "brokering") or not policies.is_privileged(request.user, demand):
+        return []
+    from duijie.matching import selectors as matching
+
+    return matching.recommendations_for_demand(user=request.user, demand=demand, k=8)
 
 
 def _edit_page(request: HttpRequest, *, organisation, demand=None) -> HttpResponse:  # type: ignore[no-untyped-def]

@@ -55,6 +55,20 @@ def test_a_chinese_demand_finds_the_english_achievement_and_the_reverse():
     assert hits[0].id == "en-2" and "zh-1" in [h.id for h in hits]
 
 
+def test_an_explanation_names_the_terms_and_the_translations_that_linked_the_texts():
+    ix = index.Index(DOCS)
+    _hits, plan = ix.search("区块链 共识机制")
+    english = next(d for d in DOCS if d.id == "en-2")
+    why = index.explain(plan, english)
+    assert why.terms == [] and ("共识", "consensus") in why.translations
+    chinese = next(d for d in DOCS if d.id == "zh-1")
+    assert "共识" in index.explain(plan, chinese).terms
+    _hits, plan = ix.search("Weld defects")
+    assert index.explain(plan, next(d for d in DOCS if d.id == "en-1")).terms == ["weld", "defects"]
+    _zh_hits, plan = ix.search("焊缝缺陷")
+    assert ("缺陷", "defect") in index.explain(plan, next(d for d in DOCS if d.id == "en-1")).translations
+
+
 def test_metrics_follow_the_dev_set_definitions():
     judged = {"a": 2, "b": 1, "c": 1}
     perfect = evaluate.scores(["a", "b", "c"], judged)

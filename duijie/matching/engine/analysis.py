@@ -69,15 +69,20 @@ def stem(words: list[str]) -> list[str]:
 
 def terms(text: str) -> list[str]:
     """The index terms of ``text``: Chinese words and stemmed English words, in order."""
-    out: list[str] = []
+    return [term for term, _word in terms_with_words(text)]
+
+
+def terms_with_words(text: str) -> list[tuple[str, str]]:
+    """(index term, the word as written, normalised) for each term of ``text``."""
+    out: list[tuple[str, str]] = []
     for match in _RUN.finditer(normalise(text)):
         run = match.group()
         if _HAN.match(run):
-            out.extend(w for w in _cut(run) if w not in ZH_STOP)
+            out.extend((w, w) for w in _cut(run) if w not in ZH_STOP)
         else:
             for word in re.findall(r"[a-z0-9]+", run):
                 if word not in EN_STOP and len(word) > 1:
-                    out.append(_stemmer().stemWord(word))
+                    out.append((_stemmer().stemWord(word), word))
     return out
 
 

@@ -37,9 +37,18 @@ class Hit:
 
 
 @dataclass
+class Explanation:
+    """Why a document matched, in words a person can read."""
+
+    terms: list[str]  # query terms found in the document
+    translations: list[tuple[str, str]]  # (query word, its translation found in the document)
+
+
+@dataclass
 class QueryPlan:
     terms: list[str]
     translations: list[tuple[str, str, float]]  # (source, target term, weight)
+    words: dict[str, str] = field(default_factory=dict)  # term → the query's word, for explanations
 
 
 def doc_terms(doc: Doc) -> list[str]:
@@ -59,11 +68,15 @@ class Index:
         self.lexicon = lexicon or cedict()
         corpus = [doc_terms(d) or ["∅"] for d in self.docs]
         self.retriever = bm25s.BM25(method="lucene", k1=1.5, b=0.75)
-        self.retriever.index(bm25s.tokenization.Tokenized(*_vocabulary(corpus)), show_progress=False)
-        self.vocab: dict[str, int] = self.retriever.vocab_dict
+        self.vocab: dict[str, int] = {}
+        if corpus:  # bm25s cannot index nothing; an empty index finds nothing
+            self.retriever.index(bm25s.tokenization.Tokenized(*_vocabulary(corpus)), show_progress=False)
+            self.vocab = self.retriever.vocab_dict
 
     def plan(self, text: str) -> QueryPlan:
-        terms = analysis.terms(text)
+        pairs = analysis.terms_with_words(text)
+        terms = [term for term, _word in pairs]
+        words = {term: word for term, word in pairs}
         translations: list[tuple[str, str, float]] = []
         zh = analysis.zh_words(text)
         if zh:
@@ -73,7 +86,7 @@ class Index:
             translations += [(src, zh_word, w) for src, zh_word, w in self.lexicon.en_to_zh(en)]
         own = set(terms)
         translations = [(s, t, w) for s, t, w in translations if t not in own]
-        return QueryPlan(terms=terms, translations=translations)
+        return QueryPlan(terms=terms, translations=translations, words=words)
 
     def _scores(self, weighted: dict[str, float]) -> np.ndarray:
         total = np.zeros(len(self.ids), dtype=np.float32)
@@ -89,9 +102,32 @@ class Index:
             weighted[term] = weighted.get(term, 0.0) + 1.0
         for _source, term, weight in plan.translations:
             weighted[term] = max(weighted.get(term, 0.0), TRANSLATION_WEIGHT * weight)
+        if not self.ids:
+            return [], plan
         scores = self._scores(weighted)
         top = np.argsort(-scores, kind="stable")[:k]
         return [Hit(self.ids[i], float(scores[i])) for i in top if scores[i] > 0], plan
+
+
+def explain(plan: QueryPlan, doc: Doc) -> Explanation:
+    """The query terms and translations that occur in ``doc`` (best-weighted first, each once)."""
+    present = set(doc_terms(doc))
+    terms = list(dict.fromkeys(plan.words.get(t, t) for t in plan.terms if t in present))
+    seen: set[str] = set()
+    translations = []
+    dictionary = stem_words()
+    for source, target, _weight in sorted(plan.translations, key=lambda row: -row[2]):
+        if target in present and target not in seen:
+            seen.add(target)
+            translations.append((source, dictionary.get(target, target)))
+    return Explanation(terms=terms, translations=translations)
+
+
+def stem_words() -> dict[str, str]:
+    """A readable English word for a stem, where the dictionary knows one (for explanations)."""
+    from duijie.matching.engine.lexicon import readable_stems
+
+    return readable_stems()
 
 
 def _vocabulary(corpus: list[list[str]]) -> tuple[list[list[int]], dict[str, int]]:

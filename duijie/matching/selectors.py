@@ -1,0 +1,76 @@
+"""Recommendations read from the engine (``matching.engine``), with the platform's visibility rules.
+
+The achievements index is built from the public achievements of the exhibition hall and rebuilt
+when the hall's revision moves (``supply.hallindex``); one per process. A demand's recommendations
+are shown only to those who may see the whole demand (its enterprise, assigned brokers, operators),
+so that they never reveal a hidden detail to anyone else.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from duijie.demand import policies as demand_policies
+from duijie.matching.engine import index as engine
+
+_lock = threading.Lock()
+_cache: dict[str, tuple[str, engine.Index]] = {}
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    achievement: Any
+    score: float
+    explanation: engine.Explanation
+
+
+def achievements_index() -> engine.Index:
+    """The engine's index of the public achievements, as of the hall's current revision."""
+    from django.db import connection
+
+    from duijie.supply import hallindex
+    from duijie.supply.enums import PUBLIC_STATUSES
+    from duijie.supply.models import Achievement
+
+    snap = hallindex.snapshot()
+    version = f"{snap.revision}-{snap.stamp}-{snap.size}"
+    key = str(connection.settings_dict.get("NAME"))
+    cached = _cache.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    with _lock:
+        cached = _cache.get(key)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        docs = []
+        for a in Achievement.objects.filter(status__in=PUBLIC_STATUSES).prefetch_related("translations").order_by("pk"):
+            other = " ".join(f"{t.title} {t.summary}" for t in a.translations.all())
+            docs.append(engine.Doc(id=str(a.pk), title=a.title, abstract=f"{a.summary} {a.description} {other}",
+                                   keywords=list(a.keywords or []), lang=a.language))
+        built = engine.Index(docs)
+        _cache[key] = (version, built)
+        return built
+
+
+def reset() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def recommendations_for_demand(*, user: Any, demand: Any, k: int = 10) -> list[Recommendation]:
+    """The best public achievements for a demand, with why; empty for those who may not see it all."""
+    from duijie.supply.models import Achievement
+
+    if not demand_policies.is_privileged(user, demand):
+        return []
+    ix = achievements_index()
+    if not ix.ids:
+        return []
+    query = " ".join([demand.title, demand.summary, demand.problem, *[t.title for t in demand.translations.all()]])
+    hits, plan = ix.search(query, k)
+    found = Achievement.objects.select_related("organisation").in_bulk([int(h.id) for h in hits])
+    by_id = {d.id: d for d in ix.docs}
+    return [Recommendation(found[int(h.id)], round(h.score, 2), engine.explain(plan, by_id[h.id]))
+            for h in hits if int(h.id) in found]
