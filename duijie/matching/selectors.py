@@ -8,6 +8,7 @@ so that they never reveal a hidden detail to anyone else.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,11 @@ from typing import Any
 from duijie.demand import policies as demand_policies
 from duijie.matching.engine import index as engine
 
+# Until the incremental index of issue 5 lands, the index is rebuilt in full when the hall changes:
+# past this many public achievements that takes too long for a page view, and no recommendation is
+# shown (logged once per revision).
+MAX_REBUILT_INDEX = 20_000
+logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _cache: dict[str, tuple[str, engine.Index]] = {}
 
@@ -44,6 +50,11 @@ def achievements_index() -> engine.Index:
         cached = _cache.get(key)
         if cached is not None and cached[0] == version:
             return cached[1]
+        if snap.size > MAX_REBUILT_INDEX:
+            logger.warning("%d public achievements: recommendations wait for the incremental index", snap.size)
+            empty = engine.Index([])
+            _cache[key] = (version, empty)
+            return empty
         docs = []
         for a in Achievement.objects.filter(status__in=PUBLIC_STATUSES).prefetch_related("translations").order_by("pk"):
             other = " ".join(f"{t.title} {t.summary}" for t in a.translations.all())
