@@ -68,6 +68,7 @@ def achievements_index() -> engine.Index:
 def reset() -> None:
     with _lock:
         _cache.clear()
+        _demand_cache.clear()
 
 
 def recommendations_for_demand(*, user: Any, demand: Any, k: int = 10) -> list[Recommendation]:
@@ -82,6 +83,53 @@ def recommendations_for_demand(*, user: Any, demand: Any, k: int = 10) -> list[R
     query = " ".join([demand.title, demand.summary, demand.problem, *[t.title for t in demand.translations.all()]])
     hits, plan = ix.search(query, k)
     found = Achievement.objects.select_related("organisation").in_bulk([int(h.id) for h in hits])
+    by_id = {d.id: d for d in ix.docs}
+    return [Recommendation(found[int(h.id)], round(h.score, 2), engine.explain(plan, by_id[h.id]))
+            for h in hits if int(h.id) in found]
+
+
+_demand_cache: dict[str, tuple[Any, engine.Index]] = {}
+
+
+def demands_index() -> engine.Index:
+    """The engine's index of the demand board: board demands only, and of each only what its tier
+    shows to anyone (``Demand.public_text``), so that a match can never rest on a hidden detail."""
+    from django.db import connection
+    from django.db.models import Max
+
+    from duijie.demand.selectors import board_base
+
+    board = board_base()
+    version = (board.count(), board.aggregate(m=Max("updated_at"))["m"])
+    key = str(connection.settings_dict.get("NAME"))
+    cached = _demand_cache.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    with _lock:
+        docs = [engine.Doc(id=str(pk), title="", abstract=text)
+                for pk, text in board.order_by("pk").values_list("pk", "public_text")]
+        built = engine.Index(docs)
+        _demand_cache[key] = (version, built)
+        return built
+
+
+def demands_for_achievement(*, user: Any, achievement: Any, k: int = 10) -> list[Recommendation]:
+    """Board demands an achievement could answer, for its institution's members, brokers and operators.
+    Only the board's demands are candidates and only their public text is matched or explained."""
+    from duijie.accounts import policies as account_policies
+    from duijie.demand.models import Demand
+    from duijie.supply import policies as supply_policies
+
+    if not (account_policies.is_operator(user) or supply_policies.is_owner_member(user, achievement)
+            or demand_policies.is_commissioner(user)):
+        return []
+    ix = demands_index()
+    if not ix.ids:
+        return []
+    query = " ".join([achievement.title, achievement.summary, " ".join(achievement.keywords or []),
+                      *[f"{t.title} {t.summary}" for t in achievement.translations.all()]])
+    hits, plan = ix.search(query, k)
+    found = Demand.objects.select_related("organisation").in_bulk([int(h.id) for h in hits])
     by_id = {d.id: d for d in ix.docs}
     return [Recommendation(found[int(h.id)], round(h.score, 2), engine.explain(plan, by_id[h.id]))
             for h in hits if int(h.id) in found]

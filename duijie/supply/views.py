@@ -105,7 +105,17 @@ def achievement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "checklist": ScreeningCheck.ITEMS,
         "history": selectors.achievement_history(user=user, achievement=achievement)[:20],
         "docking_form": DockingRequestForm(),
+        "matching_demands": _matching_demands(request, achievement),
     })
+
+
+def _matching_demands(request: HttpRequest, achievement) -> list:  # type: ignore[no-untyped-def,type-arg]
+    """Board demands this achievement could answer: for its institution, brokers and operators."""
+    from duijie.matching import selectors as matching
+
+    if achievement.status not in ("published", "in_negotiation"):
+        return []
+    return matching.demands_for_achievement(user=request.user, achievement=achievement, k=6)
 
 
 @login_required

@@ -57,3 +57,28 @@ def test_past_the_rebuild_limit_no_recommendation_is_computed(org_admin, operato
     published_achievement(AdminMembershipFactory(), title="焊缝缺陷的深度学习检测", summary="识别焊缝气孔。")
     demand = published_demand(org_admin, operator, title="焊缝缺陷检测", summary="在线检测焊缝缺陷。")
     assert selectors.recommendations_for_demand(user=operator, demand=demand) == []
+
+
+@pytest.mark.parametrize(("tier", "where", "recommended"), [
+    ("public", "summary", True),  # public: everything but the contact may be matched
+    ("public", "problem", True),
+    ("summary", "summary", True),  # summary-only: the summary is public
+    ("summary", "problem", False),  # … its details are not: never matched, never explained
+    ("private", "summary", False),  # private: never on the board, never recommended
+])
+def test_demands_recommended_for_an_achievement_rest_on_public_text_only(org_admin, operator, client_for, tier,
+                                                                         where, recommended):
+    owner = AdminMembershipFactory()
+    achievement = published_achievement(owner, title="钛合金激光熔覆修复", summary="钛合金叶片的激光熔覆修复工艺。")
+    words = {"summary": "寻求钛合金熔覆修复方案。", "problem": "涉及钛合金熔覆修复。"}
+    demand = published_demand(org_admin, operator, title="设备维修需求", confidentiality=tier,
+                              summary=words["summary"] if where == "summary" else "寻求合作。",
+                              problem=words["problem"] if where == "problem" else "保密。", indicators=[],
+                              description="")
+    found = selectors.demands_for_achievement(user=owner.user, achievement=achievement)
+    assert (demand in [r.achievement for r in found]) is recommended, (tier, where)
+    for r in found:  # explanations quote only what the tier shows to anyone
+        assert all(term in r.achievement.public_text for term in r.explanation.terms)
+    page = client_for(owner.user).get(reverse("supply:achievement_detail", args=[achievement.pk]))
+    assert ("设备维修需求" in page.content.decode()) is recommended
+    assert selectors.demands_for_achievement(user=UserFactory(), achievement=achievement) == []

