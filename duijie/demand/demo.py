@@ -87,6 +87,10 @@ SPECS: tuple[Spec, ...] = (
     Spec("DM-011", "pharma", "肿瘤免疫药物工艺放大", "寻求抗体偶联药物（ADC）从 50 L 到 500 L 的工艺放大合作团队。",
          "偶联比（DAR）批间波动大，聚集体含量超标。", ("biomedicine",), PUBLISH, confidentiality="summary", trl=6,
          budget=(3_000_000, 6_000_000), deadline_days=10),
+    # A Chinese demand whose best match in the demo hall is an English achievement (cross-lingual matching).
+    Spec("DM-012", "pv", "电网规模储能技术应用评估", "评估电网规模储能在电力系统调峰中的应用需求与技术路线。",
+         "储能配置容量与收益测算缺乏依据。", ("new-energy.energy-storage",), PUBLISH, modes=("consulting-service",),
+         trl=7),
 )
 
 
@@ -115,7 +119,7 @@ def _data(spec: Spec, owner: Any) -> DemandData:
 
 
 def load(ctx: DemoContext) -> None:
-    """Eleven demands: public, summary-only and private; collected (one recorded by the commissioner
+    """Twelve demands: public, summary-only and private; collected (one recorded by the commissioner
     and waiting for the enterprise), screening, published, matching, brokering, contract registered,
     rejected and withdrawn; one near its deadline. Then ten open challenges, one in each stage."""
     from duijie.supply.demo import _without_mail

@@ -17,7 +17,7 @@ def test_demo_demands_cover_the_chain_and_the_tiers_and_load_once(django_capture
         call_command("demo", "--quiet", stdout=StringIO())
     assert callbacks == []  # demo content is not news: no e-mail
     demands = Demand.objects.filter(challenge__isnull=True)
-    assert demands.count() == 11
+    assert demands.count() == 12
     assert set(demands.values_list("status", flat=True)) == {
         "collected", "screening", "published", "matching", "brokering", "contracted", "rejected", "withdrawn"}
     assert set(demands.values_list("confidentiality", flat=True)) == {"public", "summary", "private"}
@@ -28,6 +28,15 @@ def test_demo_demands_cover_the_chain_and_the_tiers_and_load_once(django_capture
     assert [b.email for b in matching.brokers.all()] == ["broker@duijie.demo"]
     assert DemandHistory.objects.filter(demand=matching, kind="transition").count() == 3
     assert demands.filter(language="en").count() == 2
+    # Every published demo demand has recommendations; one Chinese demand's best match is in English.
+    from duijie.accounts.models import User
+    from duijie.matching import selectors as matching
+
+    operator = User.objects.get(email="operator@duijie.demo")
+    for demand in demands.filter(status__in=["published", "matching", "brokering"]):
+        assert matching.recommendations_for_demand(user=operator, demand=demand), demand.external_id
+    best = matching.recommendations_for_demand(user=operator, demand=demands.get(external_id="DM-012"))[0]
+    assert best.achievement.language == "en" and best.explanation.translations
     from duijie.demand import selectors
     from duijie.demand.enums import CHALLENGE_ORDER
     from duijie.demand.models import Challenge
@@ -41,5 +50,5 @@ def test_demo_demands_cover_the_chain_and_the_tiers_and_load_once(django_capture
     before = list(Demand.objects.order_by("pk").values())
     out = StringIO()
     call_command("demo", "--quiet", stdout=out)
-    assert "0 created, 430 already there" in out.getvalue()
+    assert "0 created, 431 already there" in out.getvalue()
     assert list(Demand.objects.order_by("pk").values()) == before
