@@ -23,6 +23,9 @@ def _test_defaults(settings):  # type: ignore[no-untyped-def]
 
     settings.DUIJIE_HALL_VIEWS_TTL = 0
     hallindex.reset()
+    from duijie.matching import selectors as matching
+
+    matching.reset()
 
 
 @pytest.fixture
