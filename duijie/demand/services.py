@@ -724,26 +724,9 @@ def objection_resolve(*, actor: User, objection: Objection, resolution: str) -> 
 # --- Files ---------------------------------------------------------------------------------------
 
 from django.core.files.uploadedfile import UploadedFile  # noqa: E402
-from django.utils.text import get_valid_filename  # noqa: E402
 
 from duijie.demand.models import ApplicationAttachment, DemandAttachment  # noqa: E402
-from duijie.supply.services import MAX_ATTACHMENT_BYTES, sniff_attachment  # noqa: E402
-
-
-def _checked_file(upload: UploadedFile) -> tuple[str, str]:
-    """(extension, safe original name) of an accepted upload; the type from the content."""
-    if upload.size is None or upload.size > MAX_ATTACHMENT_BYTES:
-        message = str(_("A file may be at most 10 MB."))
-        raise DomainError(message, code="file_too_large", fields={"file": [message]})
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    sniffed = sniff_attachment(head)
-    if sniffed is None:
-        raise DomainError(_("Only PNG, JPEG, GIF and WebP images and PDF documents can be attached."),
-                          code="file_type", fields={"file": [str(_("This file type is not accepted."))]})
-    original = get_valid_filename((upload.name or "file").rsplit("/", 1)[-1])[:150] or "file"
-    return sniffed[1], original
+from duijie.supply.services import checked_upload  # noqa: E402
 
 
 @transaction.atomic
@@ -751,7 +734,7 @@ def demand_attachment_add(*, actor: User, demand: Demand, upload: UploadedFile) 
     """A PDF or image with the demand's details (stored privately, shown as the tier allows)."""
     if not policies.can_edit_demand(actor, demand):
         raise PermissionDenied()
-    extension, original = _checked_file(upload)
+    _kind, extension, original = checked_upload(upload)
     attachment = DemandAttachment(demand=demand, original_name=original, size=upload.size or 0)
     attachment.file.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
     attachment.save()
@@ -768,7 +751,7 @@ def application_attachment_add(*, actor: User, application: Application, documen
         raise PermissionDenied()
     if application.status != ApplicationStatus.SUBMITTED or now >= application.challenge.closes_at:
         raise DomainError(_("The application window has closed."), code="window_closed")
-    extension, original = _checked_file(upload)
+    _kind, extension, original = checked_upload(upload)
     attachment = ApplicationAttachment(application=application, document=document.strip()[:200] or original,
                                        original_name=original, size=upload.size or 0)
     attachment.file.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)

@@ -430,11 +430,9 @@ def sniff_attachment(head: bytes) -> tuple[str, str] | None:
     return None
 
 
-@transaction.atomic
-def attachment_add(*, actor: User, achievement: Achievement, upload: UploadedFile) -> AchievementAttachment:
-    """Store an image or PDF; the type comes from the content, the stored name is generated."""
-    if not policies.can_edit_achievement(actor, achievement):
-        raise PermissionDenied()
+def checked_upload(upload: UploadedFile) -> tuple[str, str, str]:
+    """(kind, extension, safe original name) of an accepted image or PDF (at most 10 MB), its type
+    taken from the content whatever its name claims; a DomainError otherwise. Demands use it too."""
     if upload.size is None or upload.size > MAX_ATTACHMENT_BYTES:
         raise DomainError(_("A file may be at most 10 MB."), code="file_too_large",
                           fields={"file": [str(_("A file may be at most 10 MB."))]})
@@ -447,7 +445,16 @@ def attachment_add(*, actor: User, achievement: Achievement, upload: UploadedFil
                           code="file_type", fields={"file": [str(_("This file type is not accepted."))]})
     kind, extension = sniffed
     original = get_valid_filename((upload.name or "file").rsplit("/", 1)[-1])[:150] or "file"
-    attachment = AchievementAttachment(achievement=achievement, kind=kind, original_name=original, size=upload.size)
+    return kind, extension, original
+
+
+@transaction.atomic
+def attachment_add(*, actor: User, achievement: Achievement, upload: UploadedFile) -> AchievementAttachment:
+    """Store an image or PDF; the type comes from the content, the stored name is generated."""
+    if not policies.can_edit_achievement(actor, achievement):
+        raise PermissionDenied()
+    kind, extension, original = checked_upload(upload)
+    attachment = AchievementAttachment(achievement=achievement, kind=kind, original_name=original, size=upload.size or 0)
     attachment.file.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
     attachment.save()
     return attachment
