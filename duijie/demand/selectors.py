@@ -47,7 +47,8 @@ def demand_get(*, user: Any, pk: int) -> Demand:
         return (
             demands_visible_to(user)
             .select_related("organisation", "organisation__country", "industry")
-            .prefetch_related("fields", "cooperation_modes", "regions", "indicators", "translations", "attachments")
+            .prefetch_related("fields", "cooperation_modes", "regions", "indicators", "translations", "attachments",
+                              "brokers")
             .get(pk=pk)
         )
     except Demand.DoesNotExist:
@@ -350,3 +351,31 @@ def challenge_window_open(challenge: Challenge, now: Any = None) -> bool:
     now = now or timezone.now()
     return challenge.opens_at <= now < challenge.closes_at and challenge.stage in (
         ChallengeStage.ANNOUNCED, ChallengeStage.MATCHMAKING, ChallengeStage.TALKS, ChallengeStage.SUBMISSION)
+
+
+def eligible_organisations(*, user: Any, challenge: Challenge) -> list[Organisation]:
+    """The user's organisations that may apply now: eligible, not the enterprise itself, no live application."""
+    if not account_policies.is_authenticated(user):
+        return []
+    mine = (Organisation.objects.filter(memberships__user=user).exclude(pk=challenge.demand.organisation_id)
+            .exclude(challenge_applications__challenge=challenge,
+                     challenge_applications__status=ApplicationStatus.SUBMITTED)
+            .select_related("region__parent", "country").distinct())
+    return [o for o in mine if policies.is_eligible(o, challenge)]
+
+
+def reviewer_candidates(*, user: Any, challenge: Challenge) -> QuerySet[Any]:
+    """Active users not on the panel yet (operators only)."""
+    from duijie.accounts.models import User
+
+    if not policies.can_manage_challenge(user):
+        return User.objects.none()
+    return User.objects.filter(is_active=True).exclude(pk__in=challenge.reviewers.values("user_id")).order_by(
+        "full_name")[:200]
+
+
+def my_review(*, user: Any, application: Application) -> tuple[ConflictDeclaration | None, dict[int, Score]]:
+    """A reviewer's declaration on an application and their scores by criterion."""
+    declaration = ConflictDeclaration.objects.filter(reviewer__user=user, application=application).first()
+    scores = {s.criterion_id: s for s in Score.objects.filter(reviewer__user=user, application=application)}
+    return declaration, scores

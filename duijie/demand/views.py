@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,7 +20,7 @@ from duijie.core.web import call_service
 from duijie.demand import policies, selectors, services
 from duijie.demand.enums import CHALLENGE_ORDER, ApplicationStatus
 from duijie.demand.forms import ApplicationForm, ChallengeForm, DemandForm, TransitionForm
-from duijie.demand.models import Application, Challenge, Demand, Objection
+from duijie.demand.models import Challenge, Demand, Objection
 from duijie.demand.workflow import NEXT_STEP, ScreeningCheck, available_transitions
 
 
@@ -189,19 +189,10 @@ def _challenge(request: HttpRequest, pk: int) -> Challenge:
         raise Http404() from None
 
 
-def _eligible_organisations(request: HttpRequest, challenge: Challenge) -> list[Organisation]:
-    if not request.user.is_authenticated:
-        return []
-    mine = (Organisation.objects.filter(memberships__user=request.user).exclude(pk=challenge.demand.organisation_id)
-            .exclude(challenge_applications__challenge=challenge,
-                     challenge_applications__status=ApplicationStatus.SUBMITTED))
-    return [o for o in mine.select_related("region__parent", "country") if policies.is_eligible(o, challenge)]
-
-
 def challenge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = _challenge(request, pk)
     user = request.user
-    eligible = _eligible_organisations(request, challenge)
+    eligible = selectors.eligible_organisations(user=user, challenge=challenge)
     window_open = selectors.challenge_window_open(challenge)
     can_view_all = policies.can_view_applications(user, challenge)
     form = None
@@ -232,9 +223,7 @@ def challenge_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": policies.can_manage_challenge(user),
         "is_reviewer": policies.is_reviewer(user, challenge),
         "reviewers": challenge.reviewers.select_related("user"),
-        "candidates": User.objects.filter(is_active=True).exclude(
-            pk__in=challenge.reviewers.values("user_id")).order_by("full_name")[:200]
-        if policies.can_manage_challenge(user) else [],
+        "candidates": selectors.reviewer_candidates(user=user, challenge=challenge),
         "objections": challenge.objections.all() if policies.can_manage_challenge(user) else [],
         "can_object": challenge.stage == "publicity" and user.is_authenticated and challenge.publicity_ends_at
         and timezone.now() < challenge.publicity_ends_at,
@@ -296,7 +285,7 @@ def challenge_review(request: HttpRequest, pk: int, application_pk: int) -> Http
     challenge = _challenge(request, pk)
     if not policies.is_reviewer(request.user, challenge):
         return permission_denied(request, None)
-    application = get_object_or_404_in(challenge.applications.select_related("organisation"), application_pk)
+    application = get_object_or_404(challenge.applications.select_related("organisation"), pk=application_pk)
     criteria = list(challenge.criteria.all())
     if request.method == "POST":
         if request.POST.get("action") == "declare":
@@ -314,21 +303,11 @@ def challenge_review(request: HttpRequest, pk: int, application_pk: int) -> Http
                 messages.success(request, _("Scores saved."))
                 return redirect("demand:challenge", pk=pk)
         return redirect("demand:challenge_review", pk=pk, application_pk=application_pk)
-    from duijie.demand.models import ConflictDeclaration, Score
-
-    declaration = ConflictDeclaration.objects.filter(reviewer__user=request.user, application=application).first()
-    scores = {s.criterion_id: s for s in Score.objects.filter(reviewer__user=request.user, application=application)}
+    declaration, scores = selectors.my_review(user=request.user, application=application)
     return render(request, "demand/challenge_review.html", {
         "challenge": challenge, "application": application, "declaration": declaration,
         "rows": [(c, scores.get(c.pk)) for c in criteria],
     })
-
-
-def get_object_or_404_in(queryset, pk: int) -> Application:  # type: ignore[no-untyped-def]
-    found = queryset.filter(pk=pk).first()
-    if found is None:
-        raise Http404()
-    return found
 
 
 @login_required
