@@ -95,3 +95,24 @@ def test_match_rank_writes_the_run_contract(tmp_path: Path):
     lines = [line.split("\t") for line in out.read_text(encoding="utf-8").splitlines()]
     assert [(q, rank) for q, _a, rank, _s in lines] == [("q1", "1"), ("q1", "2"), ("q2", "1"), ("q2", "2")]
     assert lines[0][1] in ("zh-2", "en-1") and all(float(s) > 0 for *_rest, s in lines)
+
+
+def test_documents_are_translated_too_so_a_query_finds_words_its_own_translations_miss():
+    lx = lexicon.cedict()
+    pairs = lx.translate_document("焊缝缺陷检测", "zh")
+    assert ("缺陷", "defect") in pairs
+    assert ("温度传感器", "sensor") in lx.translate_document("温度传感器", "zh")  # looked up by its parts
+    ix = index.Index(DOCS)
+    hits, plan = ix.search("porosity defects in welds")
+    assert "zh-2" in [h.id for h in hits]
+    why = index.explain(plan, next(d for d in DOCS if d.id == "zh-2"))
+    assert ("defects", "缺陷") in why.translations
+
+
+def test_a_query_its_own_language_answers_fully_keeps_other_languages_down():
+    ix = index.Index(DOCS)
+    _hits, covered = ix.search("焊缝 缺陷 深度 学习")
+    _hits, uncovered = ix.search("焊缝 缺陷 深度 学习 孔隙率 激光")
+    assert covered.coverage == 1.0 and uncovered.coverage < covered.coverage
+    assert index._gain(covered.coverage) < index._gain(uncovered.coverage)
+    assert index._gain(0.0) == index.GAIN_WHEN_NOT and index._gain(1.0) == pytest.approx(index.GAIN_WHEN_COVERED)

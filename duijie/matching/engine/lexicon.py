@@ -33,7 +33,7 @@ class Lexicon:
                 out.append((word, stem, weight))
         return out
 
-    def en_to_zh(self, words: list[str]) -> list[tuple[str, str, float]]:
+    def en_to_zh(self, words: list[str], limit: int = 3) -> list[tuple[str, str, float]]:
         """(English phrase, Chinese word, weight) for the phrases of ``words`` that CC-CEDICT defines,
         longest first; a word inside a matched longer phrase is not looked up alone."""
         stems = analysis.stem(words)
@@ -49,8 +49,26 @@ class Lexicon:
                     for i2 in range(i, i + size):
                         used[i2] = True
                     phrase = " ".join(words[i : i + size])
-                    out.extend((phrase, zh, weight * size) for zh, weight in self._best(found, key))
+                    out.extend((phrase, zh, weight * size) for zh, weight in self._best(found, key, limit))
         return out
+
+    def translate_document(self, text: str, lang: str, limit: int = 2) -> list[tuple[str, str]]:
+        """(the word as written, its translation's index term) for the words of a document, so that a
+        query in the other language finds it. A Chinese word missing from the dictionary is looked up
+        by its parts (电流调节器 → 电流, 调节, 调节器)."""
+        import rjieba
+
+        out: list[tuple[str, str]] = []
+        if lang == "zh":
+            for word in analysis.zh_words(text):
+                senses = self.zh_en.get(word)
+                parts = [word] if senses else [p for p in rjieba.cut_for_search(word) if p != word and len(p) > 1]
+                for part in parts:
+                    ranked = sorted(self.zh_en.get(part, {}).items(), key=lambda kv: -kv[1])[:limit]
+                    out.extend((word, stem) for stem, _weight in ranked)
+            return out
+        words = analysis.en_words(text)
+        return [(phrase, zh) for phrase, zh, _weight in self.en_to_zh(words)] if words else []
 
     def _best(self, candidates: list[str], key: tuple[str, ...], limit: int = 3) -> list[tuple[str, float]]:
         """The likeliest Chinese words for an English phrase: those whose own translations lead back
