@@ -18,7 +18,6 @@ monolingual directions stay at the BM25 baseline; docs/matching.md gives the fig
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
