@@ -15,6 +15,7 @@ urlpatterns = [
     path("reference/", include("duijie.taxonomy.urls")),
     path("hall/", include("duijie.supply.urls")),
     path("demands/", include("duijie.demand.urls")),
+    path("matching/", include("duijie.matching.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/", api.urls),

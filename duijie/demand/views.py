@@ -58,6 +58,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "terms_version": policies.TERMS_VERSION,
         "challenge": selectors.challenges_visible_to(request.user).filter(demand=demand).first(),
         "recommendations": _recommendations(request, demand),
+        "experts": _experts(request, demand),
         "can_create_challenge": policies.can_create_challenge(request.user, demand),
     })
 
@@ -101,8 +102,19 @@ def _recommendations(request: HttpRequest, demand: Demand) -> list:  # type: ign
     if demand.status not in ("published", "matching", "brokering") or not policies.is_privileged(request.user, demand):
         return []
     from duijie.matching import selectors as matching
+    from duijie.matching import services as matching_services
 
-    return matching.recommendations_for_demand(user=request.user, demand=demand, k=8)
+    found = matching.recommendations_for_demand(user=request.user, demand=demand, k=8)
+    matching_services.log_impressions(user=request.user, surface="demand", recommendations=found)
+    return found
+
+
+def _experts(request: HttpRequest, demand: Demand) -> list:  # type: ignore[type-arg]
+    if demand.status not in ("published", "matching", "brokering"):
+        return []
+    from duijie.matching import selectors as matching
+
+    return matching.experts_for_demand(user=request.user, demand=demand, k=5)
 
 
 def _edit_page(request: HttpRequest, *, organisation, demand=None) -> HttpResponse:  # type: ignore[no-untyped-def]

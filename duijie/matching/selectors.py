@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from duijie.demand import policies as demand_policies
 from duijie.matching.engine import index as engine
+from duijie.matching.engine import rerank
 
 # Until the incremental index of issue 5 lands, the index is rebuilt in full when the hall changes:
 # past this many public achievements that takes too long for a page view, and no recommendation is
@@ -25,9 +27,26 @@ _lock = threading.Lock()
 _cache: dict[str, tuple[str, engine.Index]] = {}
 
 
-@dataclass(frozen=True)
+@dataclass
 class Recommendation:
+    """A recommended (demand, achievement) pair: the demand's page recommends ``achievement``, an
+    achievement's page recommends ``demand``. ``score`` is the fused score the list is ordered by;
+    ``signals`` the structured features that moved it (name, effect)."""
+
+    demand: Any
     achievement: Any
+    score: float
+    text_score: float
+    explanation: engine.Explanation
+    features: dict[str, float] = field(default_factory=dict)
+    signals: list[tuple[str, float]] = field(default_factory=list)
+    model_version: str = ""
+    impression_id: int | None = None  # set once the page has logged it (services.log_impressions)
+
+
+@dataclass
+class ExpertMatch:
+    expert: Any
     score: float
     explanation: engine.Explanation
 
@@ -69,10 +88,13 @@ def reset() -> None:
     with _lock:
         _cache.clear()
         _demand_cache.clear()
+        _expert_cache.clear()
 
 
 def recommendations_for_demand(*, user: Any, demand: Any, k: int = 10) -> list[Recommendation]:
-    """The best public achievements for a demand, with why; empty for those who may not see it all."""
+    """The best public achievements for a demand, with why; empty for those who may not see it all.
+    The text engine proposes ``RERANK_DEPTH`` candidates; the structured signals and the model in use
+    (``active_model``) order them."""
     from duijie.supply.models import Achievement
 
     if not demand_policies.is_privileged(user, demand):
@@ -80,12 +102,87 @@ def recommendations_for_demand(*, user: Any, demand: Any, k: int = 10) -> list[R
     ix = achievements_index()
     if not ix.ids:
         return []
-    query = " ".join([demand.title, demand.summary, demand.problem, *[t.title for t in demand.translations.all()]])
-    hits, plan = ix.search(query, k)
-    found = Achievement.objects.select_related("organisation").in_bulk([int(h.id) for h in hits])
+    hits, plan = ix.search(demand_query(demand), rerank.RERANK_DEPTH)
+    found = (Achievement.objects.select_related("organisation__region", "organisation__country")
+             .prefetch_related("fields__parent", "cooperation_modes").in_bulk([int(h.id) for h in hits]))
+    wanted = demand_profile(demand)
+    return [Recommendation(demand=demand, achievement=found[int(key)], **rest)
+            for key, rest in _reranked(ix, plan, hits, found, lambda a: (wanted, achievement_profile(a)), k)]
+
+
+def _reranked(ix: engine.Index, plan: engine.QueryPlan, hits: list[engine.Hit], found: dict[int, Any],
+              profiles: Callable[[Any], tuple[rerank.Profile, rerank.Profile]], k: int) -> list[tuple[str, dict[str, Any]]]:
+    """The text hits still on the platform, re-ranked by the model in use: (id, the rest of a
+    Recommendation). ``profiles(obj)`` gives the (demand, offer) profiles of a hit's object."""
+    hits = [h for h in hits if int(h.id) in found]
+    if not hits:
+        return []
+    model = active_model()
+    top = hits[0].score or 1.0
+    values = {}
+    for h in hits:
+        wanted, offered = profiles(found[int(h.id)])
+        values[h.id] = rerank.features(wanted, offered, h.score / top)
+    text = {h.id: h.score for h in hits}
     by_id = {d.id: d for d in ix.docs}
-    return [Recommendation(found[int(h.id)], round(h.score, 2), engine.explain(plan, by_id[h.id]))
-            for h in hits if int(h.id) in found]
+    ordered = rerank.rerank([(h.id, h.score, values[h.id]) for h in hits], model)[:k]
+    return [(key, {"score": score, "text_score": round(text[key], 2), "explanation": engine.explain(plan, by_id[key]),
+                   "features": values[key], "signals": model.signals(values[key]), "model_version": model.version})
+            for key, score in ordered]
+
+
+def demand_query(demand: Any) -> str:
+    """All of a demand's own words, for those who may see it all."""
+    return " ".join([demand.title, demand.summary, demand.problem, *[t.title for t in demand.translations.all()]])
+
+
+def active_model() -> rerank.Model:
+    """The newest ranking model in use (``duijie match train``), else the hand-set prior."""
+    from duijie.matching.models import RankingModel
+
+    latest = RankingModel.objects.filter(active=True).order_by("-version").first()
+    if latest is None:
+        return rerank.PRIOR
+    return rerank.Model(f"v{latest.version}", dict(latest.weights), latest.intercept)
+
+
+def _regions_up(region: Any) -> set[str]:
+    codes: set[str] = set()
+    while region is not None and region.code not in codes:
+        codes.add(region.code)
+        region = region.parent
+    return codes
+
+
+def _broad(fields: list[Any]) -> frozenset[str]:
+    """The fields' codes and their parents' codes."""
+    return frozenset(c for f in fields for c in (f.code, f.parent.code if f.parent_id else "")) - {""}
+
+
+def demand_profile(demand: Any) -> rerank.Profile:
+    fields = list(demand.fields.all())
+    return rerank.Profile(
+        fields=frozenset(f.code for f in fields),
+        broad_fields=_broad(fields),
+        trl=demand.trl_needed, modes=frozenset(m.code for m in demand.cooperation_modes.all()),
+        regions=frozenset(r.code for r in demand.regions.all()),
+        amount_min=float(demand.budget_min) if demand.budget_min is not None else None,
+        amount_max=float(demand.budget_max) if demand.budget_max is not None else None,
+        currency=demand.currency if demand.budget_type == "range" else "")
+
+
+def achievement_profile(achievement: Any) -> rerank.Profile:
+    fields = list(achievement.fields.all())
+    org = achievement.organisation
+    regions = _regions_up(org.region) | _regions_up(org.country)
+    return rerank.Profile(
+        fields=frozenset(f.code for f in fields),
+        broad_fields=_broad(fields),
+        trl=achievement.trl, modes=frozenset(m.code for m in achievement.cooperation_modes.all()),
+        regions=frozenset(regions),
+        amount_min=float(achievement.price_min) if achievement.price_min is not None else None,
+        amount_max=float(achievement.price_max) if achievement.price_max is not None else None,
+        currency=achievement.currency if achievement.price_type == "range" else "")
 
 
 _demand_cache: dict[str, tuple[Any, engine.Index]] = {}
@@ -94,28 +191,34 @@ _demand_cache: dict[str, tuple[Any, engine.Index]] = {}
 def demands_index() -> engine.Index:
     """The engine's index of the demand board: board demands only, and of each only what its tier
     shows to anyone (``Demand.public_text``), so that a match can never rest on a hidden detail."""
-    from django.db import connection
-    from django.db.models import Max
-
     from duijie.demand.selectors import board_base
 
     board = board_base()
-    version = (board.count(), board.aggregate(m=Max("updated_at"))["m"])
+    return _cached(_demand_cache, board, lambda: [engine.Doc(id=str(pk), title="", abstract=text) for pk, text
+                                                  in board.order_by("pk").values_list("pk", "public_text")])
+
+
+def _cached(cache: dict[str, tuple[Any, engine.Index]], rows: Any, docs: Callable[[], list[engine.Doc]]) -> engine.Index:
+    """The index of ``rows`` for this database, rebuilt when their count or latest change moves."""
+    from django.db import connection
+    from django.db.models import Max
+
+    version = (rows.count(), rows.aggregate(m=Max("updated_at"))["m"])
     key = str(connection.settings_dict.get("NAME"))
-    cached = _demand_cache.get(key)
+    cached = cache.get(key)
     if cached is not None and cached[0] == version:
         return cached[1]
     with _lock:
-        docs = [engine.Doc(id=str(pk), title="", abstract=text)
-                for pk, text in board.order_by("pk").values_list("pk", "public_text")]
-        built = engine.Index(docs)
-        _demand_cache[key] = (version, built)
+        built = engine.Index(docs())
+        cache[key] = (version, built)
         return built
 
 
 def demands_for_achievement(*, user: Any, achievement: Any, k: int = 10) -> list[Recommendation]:
     """Board demands an achievement could answer, for its institution's members, brokers and operators.
-    Only the board's demands are candidates and only their public text is matched or explained."""
+    Only the board's demands are candidates and only their public text is matched or explained; the
+    structured signals use only what the board shows (fields, cooperation modes) and, of a demand whose
+    details are hidden, nothing more."""
     from duijie.accounts import policies as account_policies
     from duijie.demand.models import Demand
     from duijie.supply import policies as supply_policies
@@ -128,8 +231,100 @@ def demands_for_achievement(*, user: Any, achievement: Any, k: int = 10) -> list
         return []
     query = " ".join([achievement.title, achievement.summary, " ".join(achievement.keywords or []),
                       *[f"{t.title} {t.summary}" for t in achievement.translations.all()]])
-    hits, plan = ix.search(query, k)
-    found = Demand.objects.select_related("organisation").in_bulk([int(h.id) for h in hits])
+    hits, plan = ix.search(query, rerank.RERANK_DEPTH)
+    found = (Demand.objects.select_related("organisation").prefetch_related("fields__parent", "cooperation_modes")
+             .in_bulk([int(h.id) for h in hits]))
+    offer = achievement_profile(achievement)
+    return [Recommendation(demand=found[int(key)], achievement=achievement, **rest)
+            for key, rest in _reranked(ix, plan, hits, found, lambda d: (_board_profile(d), offer), k)]
+
+
+def _board_profile(demand: Any) -> rerank.Profile:
+    """What anyone may know of a board demand's wishes: fields and cooperation modes (TRL, regions and
+    budget are details of a summary-only demand, so they are left out for every tier)."""
+    fields = list(demand.fields.all())
+    return rerank.Profile(
+        fields=frozenset(f.code for f in fields),
+        broad_fields=_broad(fields),
+        modes=frozenset(m.code for m in demand.cooperation_modes.all()) if demand.confidentiality == "public"
+        else frozenset())
+
+
+_expert_cache: dict[str, tuple[Any, engine.Index]] = {}
+
+
+def experts_index() -> engine.Index:
+    """The engine's index of the expert directory: public profiles, their research directions (every
+    language), fields and biography."""
+    from duijie.supply.models import Expert
+    public = Expert.objects.filter(is_public=True)
+    return _cached(_expert_cache, public, lambda: [
+        engine.Doc(id=str(e.pk), title=" ".join(d.text for d in e.directions.all()),
+                   keywords=[f"{f.name_zh_hans} {f.name_en}" for f in e.fields.all()], abstract=e.bio)
+        for e in public.prefetch_related("directions", "fields").order_by("pk")])
+
+
+def experts_for_demand(*, user: Any, demand: Any, k: int = 5) -> list[ExpertMatch]:
+    """Experts of the public directory whose research directions answer a demand, for those who may see
+    the whole demand."""
+    from duijie.supply.models import Expert
+
+    if not demand_policies.is_privileged(user, demand):
+        return []
+    ix = experts_index()
+    if not ix.ids:
+        return []
+    hits, plan = ix.search(demand_query(demand), k)
+    found = Expert.objects.select_related("organisation").in_bulk([int(h.id) for h in hits])
     by_id = {d.id: d for d in ix.docs}
-    return [Recommendation(found[int(h.id)], round(h.score, 2), engine.explain(plan, by_id[h.id]))
+    return [ExpertMatch(found[int(h.id)], round(h.score, 2), engine.explain(plan, by_id[h.id]))
             for h in hits if int(h.id) in found]
+
+
+@dataclass
+class ConsoleRow:
+    demand: Any
+    recommendations: list[Recommendation]
+    new: set[int]  # achievement ids never shown to this broker with this demand before
+
+
+CONSOLE_PER_DEMAND = 5
+
+
+def console_demands(user: Any) -> Any:
+    """The demands a broker's console watches: those assigned to them that are being matched."""
+    from duijie.demand.models import Demand
+
+    return (Demand.objects.filter(brokers=user, status__in=("published", "matching", "brokering"))
+            .select_related("organisation").prefetch_related("fields__parent", "cooperation_modes", "regions",
+                                                             "translations").order_by("-updated_at"))
+
+
+def console(*, user: Any) -> list[ConsoleRow]:
+    """For each watched demand, its best matches, those never shown to this broker with it marked new;
+    demands with new matches first."""
+    from duijie.matching.models import Impression
+
+    rows = []
+    for demand in console_demands(user):
+        found = recommendations_for_demand(user=user, demand=demand, k=CONSOLE_PER_DEMAND)
+        if not found:
+            continue
+        seen = set(Impression.objects.filter(user=user, demand=demand,
+                                             achievement__in=[r.achievement for r in found])
+                   .values_list("achievement_id", flat=True))
+        rows.append(ConsoleRow(demand, found, {r.achievement.pk for r in found} - seen))
+    rows.sort(key=lambda row: -len(row.new))
+    return rows
+
+
+def is_console_user(user: Any) -> bool:
+    from duijie.accounts import policies as account_policies
+
+    return account_policies.is_operator(user) or demand_policies.is_commissioner(user)
+
+
+def models_trained() -> Any:
+    from duijie.matching.models import RankingModel
+
+    return RankingModel.objects.order_by("-version")

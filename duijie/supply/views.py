@@ -115,7 +115,11 @@ def _matching_demands(request: HttpRequest, achievement) -> list:  # type: ignor
 
     if achievement.status not in ("published", "in_negotiation"):
         return []
-    return matching.demands_for_achievement(user=request.user, achievement=achievement, k=6)
+    from duijie.matching import services as matching_services
+
+    found = matching.demands_for_achievement(user=request.user, achievement=achievement, k=6)
+    matching_services.log_impressions(user=request.user, surface="achievement", recommendations=found)
+    return found
 
 
 @login_required

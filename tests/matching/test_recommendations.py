@@ -76,9 +76,9 @@ def test_demands_recommended_for_an_achievement_rest_on_public_text_only(org_adm
                               problem=words["problem"] if where == "problem" else "保密。", indicators=[],
                               description="")
     found = selectors.demands_for_achievement(user=owner.user, achievement=achievement)
-    assert (demand in [r.achievement for r in found]) is recommended, (tier, where)
+    assert (demand in [r.demand for r in found]) is recommended, (tier, where)
     for r in found:  # explanations quote only what the tier shows to anyone
-        assert all(term in r.achievement.public_text for term in r.explanation.terms)
+        assert all(term in r.demand.public_text for term in r.explanation.terms)
     page = client_for(owner.user).get(reverse("supply:achievement_detail", args=[achievement.pk]))
     assert ("设备维修需求" in page.content.decode()) is recommended
     assert selectors.demands_for_achievement(user=UserFactory(), achievement=achievement) == []

@@ -36,7 +36,7 @@ def rank(achievements: list[dict[str, Any]], demands: list[dict[str, Any]], k: i
     retriever = bm25s.BM25(method="lucene", k1=1.5, b=0.75)
     retriever.index(bm25s.tokenization.Tokenized(ids, vocab), show_progress=False)
     names = [a["id"] for a in achievements]
-    runs = {}
+    runs: dict[str, list[str]] = {}
     for demand in demands:
         query = [vocab[t] for t in tokens(demand["text"]) if t in vocab]
         if not query:

@@ -214,7 +214,7 @@ def explain(plan: QueryPlan, doc: Doc, lexicon: Lexicon | None = None) -> Explan
     for value, _weight in _fields(doc):
         for term, word in analysis.terms_with_words(value):
             written.setdefault(term, word)
-    for source, target, _weight in sorted(plan.translations, key=lambda row: -row[2]):
+    for source, target, _tw in sorted(plan.translations, key=lambda row: -row[2]):
         if target in present and target not in seen:
             seen.add(target)
             translations.append((source, written.get(target, target)))

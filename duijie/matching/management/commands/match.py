@@ -2,6 +2,7 @@
 
     duijie match rank --achievements A.jsonl --demands D.jsonl --top K --out RUN.tsv
     duijie match eval --data DIR        # engine and the BM25 baseline, in the same run
+    duijie match train [--data DIR]     # fit the re-ranking weights from feedback, store a new version
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ class Command(BaseCommand):
         ev = sub.add_parser("eval", help="nDCG@10, MRR@10, R@100 for the engine and the BM25 baseline")
         ev.add_argument("--data", required=True, help="a folder with achievements.jsonl, demands.jsonl, qrels.tsv")
         ev.add_argument("--json", default="", help="also write the figures to this file")
+        train = sub.add_parser("train", help="fit re-ranking weights from the recorded verdicts")
+        train.add_argument("--data", default="", help="also score the dev folder under the old and new model")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "rank":
@@ -50,7 +53,54 @@ class Command(BaseCommand):
                     for n, (doc, score) in enumerate(runs[demand["id"]], start=1):
                         out.write(f"{demand['id']}\t{doc}\t{n}\t{score:.4f}\n")
             return
+        if options["action"] == "train":
+            self._train(options.get("data") or "")
+            return
         self._eval(Path(options["data"]), options.get("json") or "")
+
+    def _train(self, data: str) -> None:
+        from duijie.core.errors import DomainError
+        from duijie.matching import selectors, services
+
+        before = selectors.active_model()
+        try:
+            result = services.train_model()
+        except DomainError as exc:
+            raise CommandError(str(exc.message)) from exc
+        record = result.model
+        self.stdout.write(f"model v{record.version}: {record.rows} verdicts; AUC of the model in use "
+                          f"({before.version}) {record.auc_before:.3f}, of the new one (5-fold) {record.auc_after:.3f}")
+        self.stdout.write("weights: " + ", ".join(f"{k} {v:+.3f}" for k, v in record.weights.items())
+                          + f"; intercept {record.intercept:+.3f}")
+        self.stdout.write("now in use" if result.activated else "not in use: it is worse than the model in use")
+        if data:
+            after = selectors.active_model() if result.activated else None
+            self._dev_effect(Path(data), before, after)
+
+    def _dev_effect(self, data: Path, before: Any, after: Any) -> None:
+        """nDCG@10 / MRR@10 on the dev folder with the text ranking re-ranked by the old and the new model
+        (the dev set declares no fields, TRL or budget: only the text feature takes part)."""
+        from duijie.matching.engine import evaluate, index, rerank
+
+        achievements, demands = _jsonl(data / "achievements.jsonl"), _jsonl(data / "demands.jsonl")
+        qrels = evaluate.read_qrels((data / "qrels.tsv").read_text(encoding="utf-8").splitlines())
+        ix = index.Index(index.docs_from_jsonl(achievements))
+        hits = {d["id"]: ix.search(d["text"], 100)[0] for d in demands}
+        demand_lang = {d["id"]: d.get("lang", "") for d in demands}
+        doc_lang = {a["id"]: a.get("lang", "") for a in achievements}
+        for label, model in (("before", before), ("after", after)):
+            if model is None:
+                continue
+            runs = {}
+            for key, found in hits.items():
+                top = found[0].score if found else 1.0
+                head = rerank.rerank([(h.id, h.score, rerank.features(rerank.Profile(), rerank.Profile(),
+                                                                      h.score / top)) for h in found[:rerank.RERANK_DEPTH]],
+                                     model)
+                runs[key] = [k for k, _s in head] + [h.id for h in found[rerank.RERANK_DEPTH:]]
+            overall = evaluate.evaluate(runs, qrels, demand_lang, doc_lang)["ALL"]
+            self.stdout.write(f"dev {label} ({model.version}): nDCG@10 {overall['nDCG@10']:.3f}, "
+                              f"MRR@10 {overall['MRR@10']:.3f}")
 
     def _eval(self, data: Path, json_out: str) -> None:
         from duijie.matching.engine import baseline, evaluate

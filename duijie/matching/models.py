@@ -1,0 +1,101 @@
+"""What the matching app records: every recommendation shown (an impression, with the features it was
+ranked on), clicks and verdicts on them, the re-ranking models trained from those verdicts, and when
+a broker last looked at the console."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Surface(models.TextChoices):
+    DEMAND = "demand", _("Achievements for a demand")
+    ACHIEVEMENT = "achievement", _("Demands for an achievement")
+    CONSOLE = "console", _("Broker console")
+
+
+class Verdict(models.TextChoices):
+    INTERESTED = "interested", _("Interested")
+    NOT_RELEVANT = "not_relevant", _("Not relevant")
+
+
+class Impression(models.Model):
+    """One recommendation shown to one person: the pair, where, at which rank, and why."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("shown to"), on_delete=models.CASCADE,
+                             related_name="+")
+    surface = models.CharField(_("where"), max_length=12, choices=Surface.choices)
+    demand = models.ForeignKey("demand.Demand", verbose_name=_("demand"), on_delete=models.CASCADE, related_name="+")
+    achievement = models.ForeignKey("supply.Achievement", verbose_name=_("achievement"), on_delete=models.CASCADE,
+                                    related_name="+")
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    score = models.FloatField(_("score"))
+    features = models.JSONField(_("features"), default=dict)
+    model_version = models.CharField(_("model version"), max_length=20)
+    clicked_at = models.DateTimeField(_("opened"), null=True, blank=True)
+    created_at = models.DateTimeField(_("shown"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("impression")
+        verbose_name_plural = _("impressions")
+        indexes = [models.Index(fields=["user", "demand", "achievement"])]
+
+    def __str__(self) -> str:
+        return f"{self.demand_id} ↔ {self.achievement_id} #{self.rank}"
+
+
+class Feedback(models.Model):
+    """A person's verdict on a recommended pair; the latest one counts (one row per person, pair, surface)."""
+
+    impression = models.ForeignKey(Impression, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.CASCADE,
+                             related_name="+")
+    surface = models.CharField(_("where"), max_length=12, choices=Surface.choices)
+    demand = models.ForeignKey("demand.Demand", verbose_name=_("demand"), on_delete=models.CASCADE, related_name="+")
+    achievement = models.ForeignKey("supply.Achievement", verbose_name=_("achievement"), on_delete=models.CASCADE,
+                                    related_name="+")
+    verdict = models.CharField(_("verdict"), max_length=14, choices=Verdict.choices)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    features = models.JSONField(_("features"), default=dict)
+    created_at = models.DateTimeField(_("given"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        constraints = [models.UniqueConstraint(fields=["user", "demand", "achievement", "surface"],
+                                               name="matching_feedback_once_per_pair")]
+
+    def __str__(self) -> str:
+        return f"{self.demand_id} ↔ {self.achievement_id}: {self.verdict}"
+
+
+class RankingModel(models.Model):
+    """Re-ranking weights fitted from feedback (``duijie match train``). The product uses the newest
+    active model; a model that scored worse than the one before is stored but not activated."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    weights = models.JSONField(_("weights"), default=dict)
+    intercept = models.FloatField(_("intercept"), default=0.0)
+    rows = models.PositiveIntegerField(_("feedback rows"))
+    auc_before = models.FloatField(_("AUC of the model in use"))
+    auc_after = models.FloatField(_("AUC of this model (cross-validated)"))
+    active = models.BooleanField(_("in use"), default=False)
+    created_at = models.DateTimeField(_("trained"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ranking model")
+        verbose_name_plural = _("ranking models")
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"v{self.version}"
+
+
+class ConsoleVisit(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField(_("last visit"))
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.seen_at:%Y-%m-%d %H:%M}"
