@@ -257,6 +257,7 @@ def experts_index() -> engine.Index:
     """The engine's index of the expert directory: public profiles, their research directions (every
     language), fields and biography."""
     from duijie.supply.models import Expert
+
     public = Expert.objects.filter(is_public=True)
     return _cached(_expert_cache, public, lambda: [
         engine.Doc(id=str(e.pk), title=" ".join(d.text for d in e.directions.all()),
