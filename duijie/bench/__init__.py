@@ -8,4 +8,5 @@ baseline view (``views.py``), and that only when ``DUIJIE_BENCH_URLS`` is set.
 
 BENCHMARKS: dict[str, str] = {
     "hall": "duijie.bench.hall",
+    "match": "duijie.bench.match",
 }

@@ -24,6 +24,7 @@ class Lexicon:
     def __init__(self, zh_en: dict[str, dict[str, float]], en_zh: dict[tuple[str, ...], list[str]]) -> None:
         self.zh_en = zh_en
         self.en_zh = en_zh
+        self._best_cache: dict[tuple[tuple[str, ...], int], list[tuple[str, float]]] = {}  # a phrase's ranking
 
     def zh_to_en(self, words: list[str], limit: int = 4) -> list[tuple[str, str, float]]:
         """(Chinese word, English stem, weight) for each word's commonest translations."""
@@ -71,6 +72,12 @@ class Lexicon:
         return [(phrase, zh) for phrase, zh, _weight in self.en_to_zh(words)] if words else []
 
     def _best(self, candidates: list[str], key: tuple[str, ...], limit: int = 3) -> list[tuple[str, float]]:
+        found = self._best_cache.get((key, limit))
+        if found is None:
+            found = self._best_cache[(key, limit)] = self._rank(candidates, key, limit)
+        return found
+
+    def _rank(self, candidates: list[str], key: tuple[str, ...], limit: int) -> list[tuple[str, float]]:
         """The likeliest Chinese words for an English phrase: those whose own translations lead back
         to it most strongly, and the commoner words (jieba's word frequencies) among equals."""
         freq = word_frequencies()
