@@ -24,13 +24,14 @@ class Lexicon:
     def __init__(self, zh_en: dict[str, dict[str, float]], en_zh: dict[tuple[str, ...], list[str]]) -> None:
         self.zh_en = zh_en
         self.en_zh = en_zh
+        self._senses_cache: dict[tuple[str, int], list[str]] = {}
         self._best_cache: dict[tuple[tuple[str, ...], int], list[tuple[str, float]]] = {}  # a phrase's ranking
 
     def zh_to_en(self, words: list[str], limit: int = 4) -> list[tuple[str, str, float]]:
         """(Chinese word, English stem, weight) for each word's commonest translations."""
         out = []
         for word in words:
-            for stem, weight in sorted(self.zh_en.get(word, {}).items(), key=lambda kv: -kv[1])[:limit]:
+            for stem, weight in sorted(self.zh_en.get(word, {}).items(), key=lambda kv: (-kv[1], kv[0]))[:limit]:
                 out.append((word, stem, weight))
         return out
 
@@ -57,19 +58,25 @@ class Lexicon:
         """(the word as written, its translation's index term) for the words of a document, so that a
         query in the other language finds it. A Chinese word missing from the dictionary is looked up
         by its parts (电流调节器 → 电流, 调节, 调节器)."""
-        import rjieba
-
         out: list[tuple[str, str]] = []
         if lang == "zh":
             for word in analysis.zh_words(text):
-                senses = self.zh_en.get(word)
-                parts = [word] if senses else [p for p in rjieba.cut_for_search(word) if p != word and len(p) > 1]
-                for part in parts:
-                    ranked = sorted(self.zh_en.get(part, {}).items(), key=lambda kv: -kv[1])[:limit]
-                    out.extend((word, stem) for stem, _weight in ranked)
+                out.extend((word, stem) for stem in self._word_senses(word, limit))
             return out
         words = analysis.en_words(text)
         return [(phrase, zh) for phrase, zh, _weight in self.en_to_zh(words)] if words else []
+
+    def _word_senses(self, word: str, limit: int) -> list[str]:
+        """A Chinese word's commonest English stems (of its parts when the dictionary lacks it), cached."""
+        found = self._senses_cache.get((word, limit))
+        if found is None:
+            import rjieba
+
+            parts = [word] if word in self.zh_en else [p for p in rjieba.cut_for_search(word) if p != word and len(p) > 1]
+            found = [stem for part in parts
+                     for stem, _weight in sorted(self.zh_en.get(part, {}).items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+            self._senses_cache[(word, limit)] = found
+        return found
 
     def _best(self, candidates: list[str], key: tuple[str, ...], limit: int = 3) -> list[tuple[str, float]]:
         found = self._best_cache.get((key, limit))
@@ -115,7 +122,7 @@ def cedict() -> Lexicon:
                 en_zh[tuple(stems)].append(word)
     normalised = {w: {s: c / max(counts.values()) for s, c in counts.items()} for w, counts in zh_en.items()}
     # Prefer the shorter (more general) Chinese words for a phrase: fewer, cleaner expansions.
-    ordered = {k: sorted(v, key=len) for k, v in en_zh.items()}
+    ordered = {k: sorted(v, key=lambda w: (len(w), w)) for k, v in en_zh.items()}
     return Lexicon(normalised, ordered)
 
 
