@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from duijie.accounts import policies
-from duijie.accounts.enums import BROKER_ROLES
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -31,7 +30,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         administered = organisations_administered_by(user=user).only("pk").first()
         if administered is not None:
             items.insert(2, (_("My organisation"), reverse("accounts:organisation_members", args=[administered.pk])))
-        if user.platform_role in BROKER_ROLES or policies.is_operator(user):
+        from duijie.matching.selectors import is_console_user
+
+        if is_console_user(user):
             items.insert(3, (_("Matching console"), reverse("matching:console")))
     operator_items: list[tuple[Any, str]] = []
     if policies.is_operator(user):

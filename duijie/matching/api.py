@@ -93,13 +93,8 @@ def demand_experts(request: HttpRequest, pk: int, k: int = 5) -> list[dict[str, 
 @router.get("/achievements/{pk}/demands", response={200: list[RecommendationOut], **ERRORS}, auth=AUTH_REQUIRED,
             summary="Board demands an achievement could answer (its institution, brokers, operators)")
 def achievement_demands(request: HttpRequest, pk: int, k: int = 10) -> list[dict[str, Any]]:
-    from duijie.accounts import policies as account_policies
-    from duijie.demand import policies as demand_policies
-    from duijie.supply import policies as supply_policies
-
     achievement = supply_selectors.achievement_get(user=request.user, pk=pk)
-    if not (account_policies.is_operator(request.user) or supply_policies.is_owner_member(request.user, achievement)
-            or demand_policies.is_commissioner(request.user)):
+    if not selectors.can_see_achievement_matches(request.user, achievement):
         raise PermissionDenied(_("Matching demands are for the achievement's institution, brokers and operators."))
     found = selectors.demands_for_achievement(user=request.user, achievement=achievement, k=max(1, min(k, 50)))
     services.log_impressions(user=request.user, surface=Surface.ACHIEVEMENT, recommendations=found)

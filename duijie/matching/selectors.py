@@ -103,7 +103,8 @@ def recommendations_for_demand(*, user: Any, demand: Any, k: int = 10) -> list[R
     if not ix.ids:
         return []
     hits, plan = ix.search(demand_query(demand), rerank.RERANK_DEPTH)
-    found = (Achievement.objects.select_related("organisation__region", "organisation__country")
+    # A region's ancestors come with it (regions nest four deep): no query per candidate.
+    found = (Achievement.objects.select_related("organisation__region__parent__parent__parent", "organisation__country")
              .prefetch_related("fields__parent", "cooperation_modes").in_bulk([int(h.id) for h in hits]))
     wanted = demand_profile(demand)
     return [Recommendation(demand=demand, achievement=found[int(key)], **rest)
@@ -219,12 +220,9 @@ def demands_for_achievement(*, user: Any, achievement: Any, k: int = 10) -> list
     Only the board's demands are candidates and only their public text is matched or explained; the
     structured signals use only what the board shows (fields, cooperation modes) and, of a demand whose
     details are hidden, nothing more."""
-    from duijie.accounts import policies as account_policies
     from duijie.demand.models import Demand
-    from duijie.supply import policies as supply_policies
 
-    if not (account_policies.is_operator(user) or supply_policies.is_owner_member(user, achievement)
-            or demand_policies.is_commissioner(user)):
+    if not can_see_achievement_matches(user, achievement):
         return []
     ix = demands_index()
     if not ix.ids:
@@ -237,6 +235,15 @@ def demands_for_achievement(*, user: Any, achievement: Any, k: int = 10) -> list
     offer = achievement_profile(achievement)
     return [Recommendation(demand=found[int(key)], achievement=achievement, **rest)
             for key, rest in _reranked(ix, plan, hits, found, lambda d: (_board_profile(d), offer), k)]
+
+
+def can_see_achievement_matches(user: Any, achievement: Any) -> bool:
+    """The achievement's institution, brokers and operators see the demands it could answer."""
+    from duijie.accounts import policies as account_policies
+    from duijie.supply import policies as supply_policies
+
+    return (account_policies.is_operator(user) or supply_policies.is_owner_member(user, achievement)
+            or demand_policies.is_commissioner(user))
 
 
 def _board_profile(demand: Any) -> rerank.Profile:

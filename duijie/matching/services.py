@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from duijie.core.errors import DomainError, PermissionDenied
 from duijie.matching.engine import rerank
-from duijie.matching.models import ConsoleVisit, Feedback, Impression, RankingModel, Surface, Verdict
+from duijie.matching.models import ConsoleVisit, Feedback, Impression, RankingModel, Verdict
 from duijie.matching.selectors import Recommendation
 
 REASON_MAX = 300
@@ -109,6 +109,3 @@ def console_seen(*, user: Any) -> Any:
         visit.save(update_fields=["seen_at"])
     return previous
 
-
-__all__ = ["Surface", "Verdict", "console_seen", "give_feedback", "log_impressions", "record_click",
-           "train_model"]

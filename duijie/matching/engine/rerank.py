@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 FEATURES = ("text", "field", "subfield", "trl", "mode", "region", "budget")
 RERANK_DEPTH = 50  # text candidates the structured signals may reorder
+MIN_ROWS = 20  # verdicts needed before a model is fitted
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,6 @@ def fit(rows: Sequence[tuple[dict[str, float], int]], version: str) -> Model:
     weights = {name: round(float(w), 4) for name, w in zip(FEATURES, learnt.coef_[0], strict=True)}
     return Model(version, weights, round(float(learnt.intercept_[0]), 4))
 
-
-MIN_ROWS = 20
 
 
 def auc(model: Model, rows: Sequence[tuple[dict[str, float], int]]) -> float:
