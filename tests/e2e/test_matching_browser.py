@@ -50,3 +50,8 @@ def test_a_broker_judges_recommendations_and_sees_the_console(open_browser):  # 
     assert (verdict.user, verdict.achievement, verdict.verdict, verdict.reason) == (broker, fits, "interested",
                                                                                   "指标对口")
     assert not session.console_errors() and not session.failed
+    english = open_browser(language="en")
+    sign_in(english, broker)
+    english.goto(f"/demands/{demand.pk}/")
+    assert "shares a technology field" in english.page.locator("[data-testid=recommendation]").first.inner_text()
+    english.screenshot("matching-demand-en")
