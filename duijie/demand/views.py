@@ -110,11 +110,15 @@ def _recommendations(request: HttpRequest, demand: Demand) -> list:  # type: ign
 
 
 def _experts(request: HttpRequest, demand: Demand) -> list:  # type: ignore[type-arg]
+    """Matching experts, for the same people as the achievements; logged as shown, like them."""
     if demand.status not in ("published", "matching", "brokering"):
         return []
     from duijie.matching import selectors as matching
+    from duijie.matching import services as matching_services
 
-    return matching.experts_for_demand(user=request.user, demand=demand, k=5)
+    found = matching.experts_for_demand(user=request.user, demand=demand, k=5)
+    matching_services.log_expert_impressions(user=request.user, demand=demand, matches=found)
+    return found
 
 
 def _edit_page(request: HttpRequest, *, organisation, demand=None) -> HttpResponse:  # type: ignore[no-untyped-def]

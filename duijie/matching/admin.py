@@ -11,19 +11,19 @@ from duijie.matching.models import Feedback, Impression, RankingModel
 
 @admin.register(Impression)
 class ImpressionAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "user", "surface", "demand", "achievement", "rank", "score", "model_version",
-                    "clicked_at"]
+    list_display = ["created_at", "user", "surface", "demand", "achievement", "expert", "rank", "score",
+                    "model_version", "clicked_at"]
     list_filter = ["surface", "model_version"]
-    list_select_related = ["user", "demand", "achievement"]
+    list_select_related = ["user", "demand", "achievement", "expert"]
     date_hierarchy = "created_at"
 
 
 @admin.register(Feedback)
 class FeedbackAdmin(ReadOnlyAdmin):
-    list_display = ["updated_at", "user", "surface", "demand", "achievement", "verdict", "reason"]
+    list_display = ["updated_at", "user", "surface", "demand", "achievement", "expert", "verdict", "reason"]
     list_filter = ["verdict", "surface"]
-    list_select_related = ["user", "demand", "achievement"]
-    search_fields = ["reason", "demand__title", "achievement__title"]
+    list_select_related = ["user", "demand", "achievement", "expert"]
+    search_fields = ["reason", "demand__title", "achievement__title", "expert__name"]
 
 
 @admin.register(RankingModel)

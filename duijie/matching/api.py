@@ -1,5 +1,5 @@
-"""The matching API: recommendations both ways with their explanations, verdicts and clicks, the broker
-console, trained ranking models.
+"""The matching API: recommendations both ways and experts for a demand, with their explanations, verdicts
+and clicks, the broker console, trained ranking models.
 
 Every recommendation returned is logged as an impression (as on the pages) and carries its
 ``impression_id``, which ``POST /feedback`` and ``POST /impressions/{id}/click`` take.
@@ -46,12 +46,15 @@ class RecommendationOut(Schema):
 
 
 class ExpertMatchOut(Schema):
+    impression_id: int | None = Field(description="For POST /feedback and POST /impressions/{id}/click.")
+    demand_id: int
     expert_id: int
     name: str
     organisation: str
     score: float
     terms: list[str]
     translations: list[tuple[str, str]]
+    model_version: str = Field(description="“text”: experts are ranked on the text alone.")
 
 
 def _privileged_demand(request: HttpRequest, pk: int) -> Any:
@@ -82,12 +85,16 @@ def demand_recommendations(request: HttpRequest, pk: int, k: int = 10) -> list[d
 
 
 @router.get("/demands/{pk}/experts", response={200: list[ExpertMatchOut], **ERRORS}, auth=AUTH_REQUIRED,
-            summary="Experts whose research directions answer a demand")
+            summary="Experts whose research directions answer a demand (its enterprise, assigned brokers, operators)")
 def demand_experts(request: HttpRequest, pk: int, k: int = 5) -> list[dict[str, Any]]:
     demand = _privileged_demand(request, pk)
-    return [{"expert_id": m.expert.pk, "name": m.expert.name, "organisation": str(m.expert.organisation.display_name),
-             "score": m.score, "terms": m.explanation.terms, "translations": m.explanation.translations}
-            for m in selectors.experts_for_demand(user=request.user, demand=demand, k=max(1, min(k, 50)))]
+    found = selectors.experts_for_demand(user=request.user, demand=demand, k=max(1, min(k, 50)))
+    services.log_expert_impressions(user=request.user, demand=demand, matches=found)
+    return [{"impression_id": m.impression_id, "demand_id": demand.pk, "expert_id": m.expert.pk,
+             "name": m.expert.name, "organisation": str(m.expert.organisation.display_name), "score": m.score,
+             "terms": m.explanation.terms, "translations": m.explanation.translations,
+             "model_version": m.model_version}
+            for m in found]
 
 
 @router.get("/achievements/{pk}/demands", response={200: list[RecommendationOut], **ERRORS}, auth=AUTH_REQUIRED,
@@ -109,7 +116,8 @@ class FeedbackIn(Schema):
 
 class FeedbackOut(Schema):
     demand_id: int
-    achievement_id: int
+    achievement_id: int | None = Field(description="The achievement judged (null for an expert).")
+    expert_id: int | None = Field(description="The expert judged (null for an achievement).")
     verdict: str
     reason: str
     updated_at: datetime

@@ -13,6 +13,7 @@ class Surface(models.TextChoices):
     DEMAND = "demand", _("Achievements for a demand")
     ACHIEVEMENT = "achievement", _("Demands for an achievement")
     CONSOLE = "console", _("Broker console")
+    EXPERTS = "experts", _("Experts for a demand")
 
 
 class Verdict(models.TextChoices):
@@ -20,15 +21,23 @@ class Verdict(models.TextChoices):
     NOT_RELEVANT = "not_relevant", _("Not relevant")
 
 
+# A recommended pair is a demand and either an achievement or an expert, never both nor neither.
+ONE_OFFER = (models.Q(achievement__isnull=False, expert__isnull=True)
+             | models.Q(achievement__isnull=True, expert__isnull=False))
+
+
 class Impression(models.Model):
-    """One recommendation shown to one person: the pair, where, at which rank, and why."""
+    """One recommendation shown to one person: the pair (a demand and an achievement or an expert), where,
+    at which rank, and why."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("shown to"), on_delete=models.CASCADE,
                              related_name="+")
     surface = models.CharField(_("where"), max_length=12, choices=Surface.choices)
     demand = models.ForeignKey("demand.Demand", verbose_name=_("demand"), on_delete=models.CASCADE, related_name="+")
     achievement = models.ForeignKey("supply.Achievement", verbose_name=_("achievement"), on_delete=models.CASCADE,
-                                    related_name="+")
+                                    related_name="+", null=True, blank=True)
+    expert = models.ForeignKey("supply.Expert", verbose_name=_("expert"), on_delete=models.CASCADE,
+                               related_name="+", null=True, blank=True)
     rank = models.PositiveSmallIntegerField(_("rank"))
     score = models.FloatField(_("score"))
     features = models.JSONField(_("features"), default=dict)
@@ -40,13 +49,15 @@ class Impression(models.Model):
         verbose_name = _("impression")
         verbose_name_plural = _("impressions")
         indexes = [models.Index(fields=["user", "demand", "achievement"])]
+        constraints = [models.CheckConstraint(condition=ONE_OFFER, name="matching_impression_one_offer")]
 
     def __str__(self) -> str:
-        return f"{self.demand_id} ↔ {self.achievement_id} #{self.rank}"
+        return f"{self.demand_id} ↔ {_offer(self)} #{self.rank}"
 
 
 class Feedback(models.Model):
-    """A person's verdict on a recommended pair; the latest one counts (one row per person, pair, surface)."""
+    """A person's verdict on a recommended pair (a demand and an achievement or an expert); the latest one
+    counts (one row per person, pair, surface)."""
 
     impression = models.ForeignKey(Impression, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.CASCADE,
@@ -54,7 +65,9 @@ class Feedback(models.Model):
     surface = models.CharField(_("where"), max_length=12, choices=Surface.choices)
     demand = models.ForeignKey("demand.Demand", verbose_name=_("demand"), on_delete=models.CASCADE, related_name="+")
     achievement = models.ForeignKey("supply.Achievement", verbose_name=_("achievement"), on_delete=models.CASCADE,
-                                    related_name="+")
+                                    related_name="+", null=True, blank=True)
+    expert = models.ForeignKey("supply.Expert", verbose_name=_("expert"), on_delete=models.CASCADE,
+                               related_name="+", null=True, blank=True)
     verdict = models.CharField(_("verdict"), max_length=14, choices=Verdict.choices)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     features = models.JSONField(_("features"), default=dict)
@@ -64,11 +77,20 @@ class Feedback(models.Model):
     class Meta:
         verbose_name = _("feedback")
         verbose_name_plural = _("feedback")
+        # A NULL never equals another in a unique constraint, so each kind of pair needs its own:
+        # an achievement pair's rows have no expert, an expert pair's no achievement.
         constraints = [models.UniqueConstraint(fields=["user", "demand", "achievement", "surface"],
-                                               name="matching_feedback_once_per_pair")]
+                                               name="matching_feedback_once_per_pair"),
+                       models.UniqueConstraint(fields=["user", "demand", "expert", "surface"],
+                                               name="matching_feedback_once_per_expert_pair"),
+                       models.CheckConstraint(condition=ONE_OFFER, name="matching_feedback_one_offer")]
 
     def __str__(self) -> str:
-        return f"{self.demand_id} ↔ {self.achievement_id}: {self.verdict}"
+        return f"{self.demand_id} ↔ {_offer(self)}: {self.verdict}"
+
+
+def _offer(row: Impression | Feedback) -> str:
+    return f"expert {row.expert_id}" if row.expert_id else str(row.achievement_id)
 
 
 class RankingModel(models.Model):

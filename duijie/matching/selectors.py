@@ -46,9 +46,15 @@ class Recommendation:
 
 @dataclass
 class ExpertMatch:
+    """An expert recommended for a demand, ranked on the text alone: ``features`` holds that text score
+    scaled to the best hit's (the feature it was ranked on), ``model_version`` says so."""
+
     expert: Any
     score: float
     explanation: engine.Explanation
+    features: dict[str, float] = field(default_factory=dict)
+    model_version: str = "text"
+    impression_id: int | None = None  # set once the page has logged it (services.log_expert_impressions)
 
 
 def achievements_index() -> engine.Index:
@@ -285,7 +291,9 @@ def experts_for_demand(*, user: Any, demand: Any, k: int = 5) -> list[ExpertMatc
     hits, plan = ix.search(demand_query(demand), k)
     found = Expert.objects.select_related("organisation").in_bulk([int(h.id) for h in hits])
     by_id = {d.id: d for d in ix.docs}
-    return [ExpertMatch(found[int(h.id)], round(h.score, 2), engine.explain(plan, by_id[h.id]))
+    top = hits[0].score if hits and hits[0].score else 1.0
+    return [ExpertMatch(found[int(h.id)], round(h.score, 2), engine.explain(plan, by_id[h.id]),
+                        features={"text": round(max(0.0, min(1.0, h.score / top)), 4)})
             for h in hits if int(h.id) in found]
 
 

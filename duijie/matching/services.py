@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from duijie.core.errors import DomainError, PermissionDenied
 from duijie.matching.engine import rerank
-from duijie.matching.models import ConsoleVisit, Feedback, Impression, RankingModel, Verdict
-from duijie.matching.selectors import Recommendation
+from duijie.matching.models import ConsoleVisit, Feedback, Impression, RankingModel, Surface, Verdict
+from duijie.matching.selectors import ExpertMatch, Recommendation
 
 REASON_MAX = 300
 
@@ -29,6 +29,21 @@ def log_impressions(*, user: Any, surface: str, recommendations: list[Recommenda
         for rank, r in enumerate(recommendations, start=1)])
     for r, row in zip(recommendations, rows, strict=True):
         r.impression_id = row.pk
+    return rows
+
+
+def log_expert_impressions(*, user: Any, demand: Any, matches: list[ExpertMatch]) -> list[Impression]:
+    """Record that the experts ``matches`` were recommended to ``user`` for ``demand`` (rank, score, the
+    text feature they were ranked on, model "text") and give each its impression id, as
+    ``log_impressions`` does for achievements."""
+    if not getattr(user, "is_authenticated", False) or not matches:
+        return []
+    rows = Impression.objects.bulk_create([
+        Impression(user=user, surface=Surface.EXPERTS, demand=demand, expert=m.expert, rank=rank, score=m.score,
+                   features=m.features, model_version=m.model_version[:20])
+        for rank, m in enumerate(matches, start=1)])
+    for m, row in zip(matches, rows, strict=True):
+        m.impression_id = row.pk
     return rows
 
 
@@ -50,8 +65,9 @@ def record_click(*, user: Any, impression_id: int) -> Impression:
 
 
 def give_feedback(*, user: Any, impression_id: int, verdict: str, reason: str = "") -> Feedback:
-    """"Interested" or "not relevant" on a recommendation shown to ``user``; a later verdict on the same
-    pair replaces the earlier one. The features the pair was ranked on are kept for training."""
+    """"Interested" or "not relevant" on a recommendation (an achievement, a demand or an expert) shown to
+    ``user``; a later verdict on the same pair replaces the earlier one. The features the pair was ranked
+    on are kept for training."""
     if verdict not in Verdict.values:
         raise DomainError(_("Choose “interested” or “not relevant”."), code="verdict")
     reason = (reason or "").strip()
@@ -60,7 +76,7 @@ def give_feedback(*, user: Any, impression_id: int, verdict: str, reason: str = 
     impression = _own_impression(user, impression_id)
     feedback, _created = Feedback.objects.update_or_create(
         user=user, demand_id=impression.demand_id, achievement_id=impression.achievement_id,
-        surface=impression.surface,
+        expert_id=impression.expert_id, surface=impression.surface,
         defaults={"impression": impression, "verdict": verdict, "reason": reason, "features": impression.features})
     return feedback
 
@@ -72,7 +88,9 @@ class TrainingResult:
 
 
 def train_model() -> TrainingResult:
-    """Fit re-ranking weights from every verdict (``rerank.fit``) and store them as the next version.
+    """Fit re-ranking weights from every verdict on an achievement (``rerank.fit``) and store them as the
+    next version. Verdicts on experts are left out: experts are ranked on the text alone, and their rows
+    lack the structured features the model weighs (docs/matching.md).
 
     The new model's AUC is cross-validated on the verdicts; the model in use is scored on the same
     verdicts. The new one is put in use only when it is not worse, so a bad batch of feedback cannot
@@ -80,7 +98,8 @@ def train_model() -> TrainingResult:
     from duijie.matching import selectors
 
     rows = [(dict(values), 1 if verdict == Verdict.INTERESTED else 0)
-            for values, verdict in Feedback.objects.order_by("pk").values_list("features", "verdict")]
+            for values, verdict in Feedback.objects.filter(achievement__isnull=False).order_by("pk")
+            .values_list("features", "verdict")]
     current = selectors.active_model()
     with transaction.atomic():
         version = (RankingModel.objects.select_for_update().order_by("-version")

@@ -45,6 +45,8 @@ def open_item(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404() from None
     if impression.surface == Surface.ACHIEVEMENT:
         return redirect("demand:detail", pk=impression.demand_id)
+    if impression.expert_id is not None:
+        return redirect("supply:expert_detail", pk=impression.expert_id)
     return redirect("supply:achievement_detail", pk=impression.achievement_id)
 
 
