@@ -1,5 +1,6 @@
 """Who sees which recommendations, as a table: every surface that shows matches (demand page and API,
-experts, the broker console, an achievement's page and API), every kind of person, every tier.
+experts on the page and the API and their verdicts and clicks, the broker console, an achievement's page
+and API), every kind of person, every tier.
 
 A demand's own matches rest on all its text, so only those who see all of it (its enterprise, its
 assigned brokers, operators) get them. Matches of an achievement rest on what the board shows of
@@ -56,12 +57,12 @@ def _world(tier: str):  # type: ignore[no-untyped-def]
         "broker": BrokerFactory(), "assigned_broker": assigned,
         "owner_member": MembershipFactory(organisation=owner.organisation).user, "operator": operator,
     }
-    return demand, achievement, institution.user, people
+    return demand, achievement, expert, institution.user, people
 
 
 @pytest.mark.parametrize("tier", ["public", "summary", "private"])
 def test_a_demands_matches_only_for_those_who_see_all_of_it(tier, client_for):
-    demand, achievement, _institution, people = _world(tier)
+    demand, achievement, expert, _institution, people = _world(tier)
     for who, user in people.items():
         allowed = who in PRIVILEGED
         page = client_for(user).get(reverse("demand:detail", args=[demand.pk]))
@@ -77,19 +78,43 @@ def test_a_demands_matches_only_for_those_who_see_all_of_it(tier, client_for):
         headers = {"HTTP_AUTHORIZATION": f"Bearer dj_{who}-{tier}"}
         api = client_for(None).get(f"/api/matching/demands/{demand.pk}/recommendations", **headers)
         assert (api.status_code == 200) is allowed, (tier, who, api.status_code)
+        experts_api = client_for(None).get(f"/api/matching/demands/{demand.pk}/experts", **headers)
         if allowed:
             assert [r["achievement_id"] for r in api.json()][:1] == [achievement.pk]
+            assert [r["expert_id"] for r in experts_api.json()] == [expert.pk], (tier, who, "experts api")
         else:  # a demand they may not see at all is not found; one they see in part is refused
             sees = tier != "private"
             assert api.status_code == (403 if sees else 404), (tier, who, api.status_code)
+            assert experts_api.status_code == (403 if sees else 404), (tier, who, "experts api")
         console = client_for(user).get(reverse("matching:console"))
         watched = console.status_code == 200 and any(row.demand == demand for row in console.context["rows"])
         assert watched is (who == "assigned_broker"), (tier, who, "console")
 
 
 @pytest.mark.parametrize("tier", ["public", "summary", "private"])
+def test_expert_verdicts_and_clicks_only_by_whom_they_were_shown(tier, client_for):
+    """Experts for a demand are logged only for those who see all of it, and only each of them may judge
+    or open what was shown to them."""
+    from duijie.matching.models import Feedback, Impression
+
+    demand, _achievement, expert, _institution, people = _world(tier)
+    for user in people.values():
+        client_for(user).get(reverse("demand:detail", args=[demand.pk]))
+    shown = {row.user_id: row for row in Impression.objects.filter(surface="experts", expert=expert)}
+    assert set(shown) == {people[who].pk for who in PRIVILEGED}, tier
+    operators = shown[people["operator"].pk]
+    for who, user in people.items():
+        client = client_for(user)
+        client.post(reverse("matching:feedback", args=[operators.pk]), {"verdict": "interested"})
+        opened = client.get(reverse("matching:open", args=[operators.pk]))
+        assert (opened.status_code == 302 and opened["Location"].endswith(f"/experts/{expert.pk}/")) is (
+            who == "operator"), (tier, who, opened.status_code)
+    assert list(Feedback.objects.values_list("user", "expert")) == [(people["operator"].pk, expert.pk)]
+
+
+@pytest.mark.parametrize("tier", ["public", "summary", "private"])
 def test_an_achievements_matches_never_show_a_private_demand_nor_quote_a_hidden_detail(tier, client_for):
-    demand, achievement, institution_user, people = _world(tier)
+    demand, achievement, _expert, institution_user, people = _world(tier)
     viewers = {"institution": institution_user, "broker": people["broker"], "operator": people["operator"]}
     for who, user in viewers.items():
         found = selectors.demands_for_achievement(user=user, achievement=achievement)

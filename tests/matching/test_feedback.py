@@ -1,5 +1,5 @@
 """Recommendations in the product: structured signals, impressions and clicks, verdicts, training,
-the broker console, experts, and the API for each."""
+the broker console, experts (with their own impressions, clicks and verdicts), and the API for each."""
 
 from __future__ import annotations
 
@@ -166,6 +166,119 @@ def test_experts_whose_directions_answer_a_demand(org_admin, operator, client_fo
     assert "李焊" in page
 
 
+def _weld_expert(name: str = "李焊", direction: str = "焊缝缺陷的机器视觉检测"):  # type: ignore[no-untyped-def]
+    from duijie.supply.models import ResearchDirection
+
+    expert = ExpertFactory(name=name)
+    ResearchDirection.objects.create(expert=expert, language="zh-hans", text=direction)
+    return expert
+
+
+def test_the_page_logs_the_experts_it_shows_and_their_buttons_record_verdicts(org_admin, operator, client_for):
+    expert = _weld_expert()
+    demand = _weld_demand(org_admin, operator)
+    owner = client_for(org_admin.user)
+    page = owner.get(reverse("demand:detail", args=[demand.pk]))
+    shown = Impression.objects.get(user=org_admin.user, demand=demand, surface="experts")
+    assert (shown.expert, shown.achievement, shown.rank, shown.model_version) == (expert, None, 1, "text")
+    assert shown.features == {"text": 1.0} and shown.score == page.context["experts"][0].score
+    assert page.context["experts"][0].impression_id == shown.pk
+    html = page.content.decode()
+    assert reverse("matching:feedback", args=[shown.pk]) in html and reverse("matching:open", args=[shown.pk]) in html
+    # Interested, with a reason; then a change of mind replaces it.
+    back = owner.post(reverse("matching:feedback", args=[shown.pk]),
+                      {"verdict": "interested", "reason": "方向对口", "next": f"/demands/{demand.pk}/"})
+    assert back.status_code == 302 and back["Location"] == f"/demands/{demand.pk}/"
+    verdict = Feedback.objects.get()
+    assert (verdict.verdict, verdict.reason, verdict.expert, verdict.achievement) == ("interested", "方向对口", expert,
+                                                                                      None)
+    owner.post(reverse("matching:feedback", args=[shown.pk]), {"verdict": "not_relevant", "reason": ""})
+    verdict = Feedback.objects.get()
+    assert (verdict.verdict, verdict.reason, verdict.surface, verdict.features) == ("not_relevant", "", "experts",
+                                                                                    {"text": 1.0})
+    # A second showing is a new impression, but still the same pair: the verdict on it replaces the first.
+    owner.get(reverse("demand:detail", args=[demand.pk]))
+    again = Impression.objects.filter(surface="experts").latest("pk")
+    assert again.pk != shown.pk
+    owner.post(reverse("matching:feedback", args=[again.pk]), {"verdict": "interested"})
+    assert list(Feedback.objects.values_list("verdict", "impression")) == [("interested", again.pk)]
+    # Nonsense is refused and changes nothing; nobody votes on, or opens, what was shown to someone else.
+    owner.post(reverse("matching:feedback", args=[again.pk]), {"verdict": "maybe"})
+    stranger = client_for(UserFactory())
+    stranger.post(reverse("matching:feedback", args=[again.pk]), {"verdict": "not_relevant"})
+    assert list(Feedback.objects.values_list("verdict", flat=True)) == ["interested"]
+    assert stranger.get(reverse("matching:open", args=[again.pk])).status_code == 404
+    # Following the link counts the click once and lands on the expert's profile.
+    opened = owner.get(reverse("matching:open", args=[shown.pk]))
+    assert opened["Location"] == reverse("supply:expert_detail", args=[expert.pk])
+    shown.refresh_from_db()
+    clicked = shown.clicked_at
+    assert clicked is not None
+    owner.get(reverse("matching:open", args=[shown.pk]))
+    shown.refresh_from_db()
+    assert shown.clicked_at == clicked
+
+
+def test_expert_verdicts_are_kept_apart_from_achievement_verdicts(org_admin, operator):
+    from duijie.core.errors import DomainError, PermissionDenied
+
+    _misfit, fits = _two_offers()
+    expert = _weld_expert()
+    demand = _weld_demand(org_admin, operator)
+    user = org_admin.user
+    matches = selectors.experts_for_demand(user=user, demand=demand)
+    assert services.log_expert_impressions(user=UserFactory.build(), demand=demand, matches=[]) == []
+    [shown] = services.log_expert_impressions(user=user, demand=demand, matches=matches)
+    assert matches[0].impression_id == shown.pk
+    services.log_impressions(user=user, surface="demand",
+                             recommendations=selectors.recommendations_for_demand(user=user, demand=demand))
+    on_achievement = Impression.objects.get(achievement=fits)
+    services.give_feedback(user=user, impression_id=shown.pk, verdict="interested", reason="  懂焊接  ")
+    services.give_feedback(user=user, impression_id=on_achievement.pk, verdict="not_relevant")
+    assert sorted(Feedback.objects.values_list("surface", "expert", "achievement", "verdict", "reason")) == [
+        ("demand", None, fits.pk, "not_relevant", ""), ("experts", expert.pk, None, "interested", "懂焊接")]
+    with pytest.raises(DomainError) as too_long:
+        services.give_feedback(user=user, impression_id=shown.pk, verdict="interested", reason="x" * 301)
+    assert too_long.value.code == "reason"
+    with pytest.raises(PermissionDenied):
+        services.record_click(user=UserFactory(), impression_id=shown.pk)
+
+
+def test_training_leaves_expert_verdicts_out(org_admin, operator):
+    from duijie.core.errors import DomainError
+
+    expert = _weld_expert()
+    demand = _weld_demand(org_admin, operator)
+    for i in range(30):
+        user = UserFactory()
+        impression = Impression.objects.create(user=user, surface="experts", demand=demand, expert=expert, rank=1,
+                                               score=1.0, features={"text": i / 30}, model_version="text")
+        services.give_feedback(user=user, impression_id=impression.pk,
+                               verdict="interested" if i % 2 else "not_relevant")
+    with pytest.raises(DomainError) as refused:
+        services.train_model()
+    assert refused.value.code == "feedback" and not RankingModel.objects.exists()
+
+
+def test_demand_page_queries_do_not_grow_with_its_experts(org_admin, operator, client_for, settings):
+    from tests.helpers import get_counting_queries, warm_hall
+
+    warm_hall(settings)
+    demand = _weld_demand(org_admin, operator)
+    owner = client_for(org_admin.user)
+    url = reverse("demand:detail", args=[demand.pk])
+    _weld_expert("专家甲")
+    owner.get(url)  # builds the experts' index, as a warm server has it
+    one, response = get_counting_queries(owner, url)
+    assert len(response.context["experts"]) == 1
+    for name in ("专家乙", "专家丙", "专家丁", "专家戊"):
+        _weld_expert(name)
+    owner.get(url)
+    five, response = get_counting_queries(owner, url)
+    assert len(response.context["experts"]) == 5
+    assert five == one
+
+
 def test_the_api_both_ways_with_verdicts_clicks_console_and_models(org_admin, operator, client_for):
     misfit, fits = _two_offers()
     demand = _weld_demand(org_admin, operator)
@@ -199,3 +312,47 @@ def test_the_api_both_ways_with_verdicts_clicks_console_and_models(org_admin, op
                  HTTP_AUTHORIZATION="Bearer dj_match-institution").json()
     assert [r["demand_id"] for r in back] == [demand.pk] and back[0]["impression_id"]
     assert Impression.objects.filter(surface="achievement", user=fits_owner).count() == 1
+
+
+def test_the_api_experts_with_verdicts_and_clicks(org_admin, operator, client_for):
+    expert = _weld_expert()
+    demand = _weld_demand(org_admin, operator)
+    ApiTokenFactory(user=org_admin.user, raw_token="dj_experts-owner")
+    owner = {"HTTP_AUTHORIZATION": "Bearer dj_experts-owner"}
+    c = client_for(None)
+    got = c.get(f"/api/matching/demands/{demand.pk}/experts", **owner)
+    assert got.status_code == 200, got.content
+    [item] = got.json()
+    shown = Impression.objects.get(surface="experts")
+    assert (item["impression_id"], item["demand_id"], item["expert_id"], item["model_version"]) == (
+        shown.pk, demand.pk, expert.pk, "text")
+    assert (shown.user, shown.expert, shown.features) == (org_admin.user, expert, {"text": 1.0})
+    sent = c.post("/api/matching/feedback", {"impression_id": shown.pk, "verdict": "interested", "reason": "方向对口"},
+                  content_type="application/json", **owner)
+    assert sent.status_code == 201, sent.content
+    body = sent.json()
+    assert (body["demand_id"], body["expert_id"], body["achievement_id"], body["verdict"], body["reason"]) == (
+        demand.pk, expert.pk, None, "interested", "方向对口")
+    changed = c.post("/api/matching/feedback", {"impression_id": shown.pk, "verdict": "not_relevant"},
+                     content_type="application/json", **owner)
+    assert (changed.status_code, changed.json()["verdict"]) == (201, "not_relevant")
+    assert list(Feedback.objects.values_list("verdict", "reason")) == [("not_relevant", "")]
+    bad = c.post("/api/matching/feedback", {"impression_id": shown.pk, "verdict": "meh"},
+                 content_type="application/json", **owner)
+    assert (bad.status_code, bad.json()["code"]) == (400, "verdict")
+    first = c.post(f"/api/matching/impressions/{shown.pk}/click", **owner)
+    assert first.status_code == 200 and first.json()["clicked_at"]
+    second = c.post(f"/api/matching/impressions/{shown.pk}/click", **owner)
+    assert second.json()["clicked_at"] == first.json()["clicked_at"]
+    # A stranger may neither see, judge nor open them; nobody unsigned; a demand that is not there is not found.
+    ApiTokenFactory(user=UserFactory(), raw_token="dj_experts-stranger")
+    stranger = {"HTTP_AUTHORIZATION": "Bearer dj_experts-stranger"}
+    assert c.get(f"/api/matching/demands/{demand.pk}/experts", **stranger).status_code == 403
+    assert c.post("/api/matching/feedback", {"impression_id": shown.pk, "verdict": "interested"},
+                  content_type="application/json", **stranger).status_code == 403
+    assert c.post(f"/api/matching/impressions/{shown.pk}/click", **stranger).status_code == 403
+    assert list(Feedback.objects.values_list("user", "verdict")) == [(org_admin.user.pk, "not_relevant")]
+    assert c.get(f"/api/matching/demands/{demand.pk}/experts").status_code == 401
+    assert c.post("/api/matching/feedback", {"impression_id": shown.pk, "verdict": "interested"},
+                  content_type="application/json").status_code == 401
+    assert c.get(f"/api/matching/demands/{demand.pk + 1000}/experts", **owner).status_code == 404
