@@ -178,6 +178,8 @@ AXES_ENABLED = env_bool("DUIJIE_LOGIN_THROTTLE", True)
 RATE_LIMIT_FACTOR = float(env_str("DUIJIE_RATE_LIMIT_FACTOR", "1"))
 # The exhibition hall's in-memory index re-reads view counts (sort "most viewed") this often, in seconds.
 DUIJIE_HALL_VIEWS_TTL = env_int("DUIJIE_HALL_VIEWS_TTL", 60)
+# The matching indexes (matching.indexes): kept on disk under this folder, one subfolder per database.
+DUIJIE_MATCHING_DIR = env_str("DUIJIE_MATCHING_DIR", str(VAR_DIR / "matching"))
 # Uploaded import spreadsheets (they hold contact details) are deleted after this many days by
 # ``duijie purge_import_files``; the jobs and their reports stay.
 DUIJIE_IMPORT_FILE_DAYS = env_int("DUIJIE_IMPORT_FILE_DAYS", 30)

@@ -9,7 +9,7 @@ from tests.factories import AdminMembershipFactory, OperatorFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
-def _test_defaults(settings):  # type: ignore[no-untyped-def]
+def _test_defaults(settings, tmp_path):  # type: ignore[no-untyped-def]
     # Mail stays in memory; sign-in throttling state is per test.
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Hashing is not under test here; the default hasher costs ~0.3 s per factory user.
@@ -23,6 +23,8 @@ def _test_defaults(settings):  # type: ignore[no-untyped-def]
 
     settings.DUIJIE_HALL_VIEWS_TTL = 0
     hallindex.reset()
+    # Each test's matching indexes live in its own folder (they are kept on disk, per database).
+    settings.DUIJIE_MATCHING_DIR = str(tmp_path / "matching")
     from duijie.matching import selectors as matching
 
     matching.reset()

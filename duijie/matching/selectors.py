@@ -1,30 +1,22 @@
 """Recommendations read from the engine (``matching.engine``), with the platform's visibility rules.
 
-The achievements index is built from the public achievements of the exhibition hall and rebuilt
-when the hall's revision moves (``supply.hallindex``); one per process. A demand's recommendations
+The indexes (``matching.indexes``) are built from the database and kept up to date: the achievements
+index on disk, updated incrementally as the hall's revision moves; the board and the experts in
+memory. A demand's recommendations
 are shown only to those who may see the whole demand (its enterprise, assigned brokers, operators),
 so that they never reveal a hidden detail to anyone else.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from duijie.demand import policies as demand_policies
+from duijie.matching import indexes
 from duijie.matching.engine import index as engine
 from duijie.matching.engine import rerank
-
-# Until the incremental index of issue 5 lands, the index is rebuilt in full when the hall changes:
-# past this many public achievements that takes too long for a page view, and no recommendation is
-# shown (logged once per revision).
-MAX_REBUILT_INDEX = 20_000
-logger = logging.getLogger(__name__)
-_lock = threading.Lock()
-_cache: dict[str, tuple[str, engine.Index]] = {}
 
 
 @dataclass
@@ -58,43 +50,13 @@ class ExpertMatch:
 
 
 def achievements_index() -> engine.Index:
-    """The engine's index of the public achievements, as of the hall's current revision."""
-    from django.db import connection
-
-    from duijie.supply import hallindex
-    from duijie.supply.enums import PUBLIC_STATUSES
-    from duijie.supply.models import Achievement
-
-    snap = hallindex.snapshot()
-    version = f"{snap.revision}-{snap.stamp}-{snap.size}"
-    key = str(connection.settings_dict.get("NAME"))
-    cached = _cache.get(key)
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    with _lock:
-        cached = _cache.get(key)
-        if cached is not None and cached[0] == version:
-            return cached[1]
-        if snap.size > MAX_REBUILT_INDEX:
-            logger.warning("%d public achievements: recommendations wait for the incremental index", snap.size)
-            empty = engine.Index([])
-            _cache[key] = (version, empty)
-            return empty
-        docs = []
-        for a in Achievement.objects.filter(status__in=PUBLIC_STATUSES).prefetch_related("translations").order_by("pk"):
-            other = " ".join(f"{t.title} {t.summary}" for t in a.translations.all())
-            docs.append(engine.Doc(id=str(a.pk), title=a.title, abstract=f"{a.summary} {a.description} {other}",
-                                   keywords=list(a.keywords or []), lang=a.language))
-        built = engine.Index(docs)
-        _cache[key] = (version, built)
-        return built
+    """The engine's index of the public achievements, as of the hall's current revision (persisted and
+    updated incrementally: ``matching.indexes``)."""
+    return indexes.achievements()
 
 
 def reset() -> None:
-    with _lock:
-        _cache.clear()
-        _demand_cache.clear()
-        _expert_cache.clear()
+    indexes.reset()
 
 
 def recommendations_for_demand(*, user: Any, demand: Any, k: int = 10) -> list[Recommendation]:
@@ -105,22 +67,25 @@ def recommendations_for_demand(*, user: Any, demand: Any, k: int = 10) -> list[R
 
     if not demand_policies.is_privileged(user, demand):
         return []
-    ix = achievements_index()
-    if not ix.ids:
+    hits, plan = achievements_index().search(demand_query(demand), rerank.RERANK_DEPTH)
+    if not hits:
         return []
-    hits, plan = ix.search(demand_query(demand), rerank.RERANK_DEPTH)
     # A region's ancestors come with it (regions nest four deep): no query per candidate.
     found = (Achievement.objects.select_related("organisation__region__parent__parent__parent", "organisation__country")
-             .prefetch_related("fields__parent", "cooperation_modes").in_bulk([int(h.id) for h in hits]))
+             .prefetch_related("fields__parent", "cooperation_modes", "translations")
+             .in_bulk([int(h.id) for h in hits]))
     wanted = demand_profile(demand)
     return [Recommendation(demand=demand, achievement=found[int(key)], **rest)
-            for key, rest in _reranked(ix, plan, hits, found, lambda a: (wanted, achievement_profile(a)), k)]
+            for key, rest in _reranked(plan, hits, found, lambda a: (wanted, achievement_profile(a)),
+                                       indexes.achievement_doc, k)]
 
 
-def _reranked(ix: engine.Index, plan: engine.QueryPlan, hits: list[engine.Hit], found: dict[int, Any],
-              profiles: Callable[[Any], tuple[rerank.Profile, rerank.Profile]], k: int) -> list[tuple[str, dict[str, Any]]]:
+def _reranked(plan: engine.QueryPlan, hits: list[engine.Hit], found: dict[int, Any],
+              profiles: Callable[[Any], tuple[rerank.Profile, rerank.Profile]], doc: Callable[[Any], engine.Doc],
+              k: int) -> list[tuple[str, dict[str, Any]]]:
     """The text hits still on the platform, re-ranked by the model in use: (id, the rest of a
-    Recommendation). ``profiles(obj)`` gives the (demand, offer) profiles of a hit's object."""
+    Recommendation). ``profiles(obj)`` gives the (demand, offer) profiles of a hit's object, ``doc(obj)``
+    what the engine indexed of it (to explain the match)."""
     hits = [h for h in hits if int(h.id) in found]
     if not hits:
         return []
@@ -131,9 +96,9 @@ def _reranked(ix: engine.Index, plan: engine.QueryPlan, hits: list[engine.Hit], 
         wanted, offered = profiles(found[int(h.id)])
         values[h.id] = rerank.features(wanted, offered, h.score / top)
     text = {h.id: h.score for h in hits}
-    by_id = {d.id: d for d in ix.docs}
     ordered = rerank.rerank([(h.id, h.score, values[h.id]) for h in hits], model)[:k]
-    return [(key, {"score": score, "text_score": round(text[key], 2), "explanation": engine.explain(plan, by_id[key]),
+    return [(key, {"score": score, "text_score": round(text[key], 2),
+                   "explanation": engine.explain(plan, doc(found[int(key)])),
                    "features": values[key], "signals": model.signals(values[key]), "model_version": model.version})
             for key, score in ordered]
 
@@ -192,33 +157,13 @@ def achievement_profile(achievement: Any) -> rerank.Profile:
         currency=achievement.currency if achievement.price_type == "range" else "")
 
 
-_demand_cache: dict[str, tuple[Any, engine.Index]] = {}
-
-
 def demands_index() -> engine.Index:
-    """The engine's index of the demand board: board demands only, and of each only what its tier
-    shows to anyone (``Demand.public_text``), so that a match can never rest on a hidden detail."""
-    from duijie.demand.selectors import board_base
-
-    board = board_base()
-    return _cached(_demand_cache, board, lambda: [engine.Doc(id=str(pk), title="", abstract=text) for pk, text
-                                                  in board.order_by("pk").values_list("pk", "public_text")])
+    """The engine's index of the demand board (``matching.indexes.board``)."""
+    return indexes.board()
 
 
-def _cached(cache: dict[str, tuple[Any, engine.Index]], rows: Any, docs: Callable[[], list[engine.Doc]]) -> engine.Index:
-    """The index of ``rows`` for this database, rebuilt when their count or latest change moves."""
-    from django.db import connection
-    from django.db.models import Max
-
-    version = (rows.count(), rows.aggregate(m=Max("updated_at"))["m"])
-    key = str(connection.settings_dict.get("NAME"))
-    cached = cache.get(key)
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    with _lock:
-        built = engine.Index(docs())
-        cache[key] = (version, built)
-        return built
+def _board_doc(demand: Any) -> engine.Doc:
+    return engine.Doc(id=str(demand.pk), title="", abstract=demand.public_text)
 
 
 def demands_for_achievement(*, user: Any, achievement: Any, k: int = 10) -> list[Recommendation]:
@@ -231,8 +176,6 @@ def demands_for_achievement(*, user: Any, achievement: Any, k: int = 10) -> list
     if not can_see_achievement_matches(user, achievement):
         return []
     ix = demands_index()
-    if not ix.ids:
-        return []
     query = " ".join([achievement.title, achievement.summary, " ".join(achievement.keywords or []),
                       *[f"{t.title} {t.summary}" for t in achievement.translations.all()]])
     hits, plan = ix.search(query, rerank.RERANK_DEPTH)
@@ -240,7 +183,7 @@ def demands_for_achievement(*, user: Any, achievement: Any, k: int = 10) -> list
              .in_bulk([int(h.id) for h in hits]))
     offer = achievement_profile(achievement)
     return [Recommendation(demand=found[int(key)], achievement=achievement, **rest)
-            for key, rest in _reranked(ix, plan, hits, found, lambda d: (_board_profile(d), offer), k)]
+            for key, rest in _reranked(plan, hits, found, lambda d: (_board_profile(d), offer), _board_doc, k)]
 
 
 def can_see_achievement_matches(user: Any, achievement: Any) -> bool:
@@ -263,19 +206,9 @@ def _board_profile(demand: Any) -> rerank.Profile:
         else frozenset())
 
 
-_expert_cache: dict[str, tuple[Any, engine.Index]] = {}
-
-
 def experts_index() -> engine.Index:
-    """The engine's index of the expert directory: public profiles, their research directions (every
-    language), fields and biography."""
-    from duijie.supply.models import Expert
-
-    public = Expert.objects.filter(is_public=True)
-    return _cached(_expert_cache, public, lambda: [
-        engine.Doc(id=str(e.pk), title=" ".join(d.text for d in e.directions.all()),
-                   keywords=[f"{f.name_zh_hans} {f.name_en}" for f in e.fields.all()], abstract=e.bio)
-        for e in public.prefetch_related("directions", "fields").order_by("pk")])
+    """The engine's index of the public expert directory (``matching.indexes.experts``)."""
+    return indexes.experts()
 
 
 def experts_for_demand(*, user: Any, demand: Any, k: int = 5) -> list[ExpertMatch]:
@@ -286,11 +219,9 @@ def experts_for_demand(*, user: Any, demand: Any, k: int = 5) -> list[ExpertMatc
     if not demand_policies.is_privileged(user, demand):
         return []
     ix = experts_index()
-    if not ix.ids:
-        return []
     hits, plan = ix.search(demand_query(demand), k)
     found = Expert.objects.select_related("organisation").in_bulk([int(h.id) for h in hits])
-    by_id = {d.id: d for d in ix.docs}
+    by_id = ix.docs
     top = hits[0].score if hits and hits[0].score else 1.0
     return [ExpertMatch(found[int(h.id)], round(h.score, 2), engine.explain(plan, by_id[h.id]),
                         features={"text": round(max(0.0, min(1.0, h.score / top)), 4)})

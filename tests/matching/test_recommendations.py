@@ -52,13 +52,6 @@ def test_the_index_follows_the_hall(org_admin, operator):
     assert selectors.recommendations_for_demand(user=operator, demand=demand) == []
 
 
-def test_past_the_rebuild_limit_no_recommendation_is_computed(org_admin, operator, monkeypatch):
-    monkeypatch.setattr(selectors, "MAX_REBUILT_INDEX", 0)
-    published_achievement(AdminMembershipFactory(), title="焊缝缺陷的深度学习检测", summary="识别焊缝气孔。")
-    demand = published_demand(org_admin, operator, title="焊缝缺陷检测", summary="在线检测焊缝缺陷。")
-    assert selectors.recommendations_for_demand(user=operator, demand=demand) == []
-
-
 @pytest.mark.parametrize(("tier", "where", "recommended"), [
     ("public", "summary", True),  # public: everything but the contact may be matched
     ("public", "problem", True),

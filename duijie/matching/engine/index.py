@@ -18,21 +18,22 @@ monolingual directions stay at the BM25 baseline; docs/matching.md gives the fig
 
 from __future__ import annotations
 
+import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from duijie.matching.engine import analysis
 from duijie.matching.engine.lexicon import Lexicon, cedict
+from duijie.matching.engine.store import LANGS, Clause, Row, Store
 
 FIELD_WEIGHTS = {"title": 2, "keywords": 2, "abstract": 1}
 QUERY_TRANSLATION_WEIGHT = 0.5
 DOC_TRANSLATION_WEIGHT = 1.0
 GAIN_WHEN_NOT, GAIN_WHEN_COVERED = 1.2, 0.3
 COVERAGE_BAND = (0.65, 0.85)
+_FREE_KEYS = 1 << 62  # keys of ids that are not numbers (runs built in memory)
 CANDIDATES, KEPT = 8, 3  # dictionary translations looked at, and kept, per source word
 SENSE_POWER = 0.5
 
@@ -94,44 +95,79 @@ def translated_terms(doc: Doc, lexicon: Lexicon) -> list[str]:
     return out
 
 
-class _Bm25:
-    """One bm25s index over pre-analysed documents; scores one term at a time."""
+class _DocFreq:
+    """How many documents (either language) contain a term in their own text, read from the store."""
 
-    def __init__(self, corpus: list[list[str]]) -> None:
-        import bm25s
+    def __init__(self, store: Store) -> None:
+        self.store = store
 
-        self.size = len(corpus)
-        self.retriever = bm25s.BM25(method="lucene", k1=1.5, b=0.75)
-        self.vocab: dict[str, int] = {}
-        if corpus:  # bm25s cannot index nothing; an empty index finds nothing
-            padded = [doc or ["∅"] for doc in corpus]
-            self.retriever.index(bm25s.tokenization.Tokenized(*_vocabulary(padded)), show_progress=False)
-            self.vocab = self.retriever.vocab_dict
-
-    def term(self, term: str) -> np.ndarray | None:
-        if term not in self.vocab:
-            return None
-        return np.asarray(self.retriever.get_scores([self.vocab[term]]), dtype=np.float32)
-
-    def scores(self, weighted: dict[str, float]) -> np.ndarray:
-        total = np.zeros(self.size, dtype=np.float32)
-        for term, weight in weighted.items():
-            found = self.term(term)
-            if found is not None:
-                total += weight * found
-        return total
+    def get(self, term: str, default: int = 0) -> int:
+        return sum(self.store.doc_freq(lang, "own", term) for lang in LANGS) or default
 
 
 class Index:
-    def __init__(self, docs: Iterable[Doc], lexicon: Lexicon | None = None) -> None:
-        self.docs = list(docs)
-        self.ids = [d.id for d in self.docs]
+    """The engine's index: documents analysed into a ``store`` (tantivy, in memory unless given one),
+    ranked for a query in either language (``search``).
+
+    An index built in memory from ``docs`` keeps them (``docs``), for explanations; a persisted one
+    (the product's) does not, and its callers build a ``Doc`` from their own rows to explain a hit.
+    Document ids are strings; a store knows integer keys: an id made of digits is its own key (the
+    only kind a persisted store takes), any other id gets the next free key of this index.
+    """
+
+    def __init__(self, docs: Iterable[Doc] = (), lexicon: Lexicon | None = None, store: Store | None = None,
+                 keep_docs: bool = True) -> None:
+        from duijie.matching.engine.store import TantivyStore
+
         self.lexicon = lexicon or cedict()
-        self.zh = np.array([doc_language(d) == "zh" for d in self.docs], dtype=bool)
-        corpus = [doc_terms(d) for d in self.docs]
-        self.own = _Bm25(corpus)
-        self.df: Counter[str] = Counter(term for terms in corpus for term in set(terms))
-        self.translated = _Bm25([translated_terms(d, self.lexicon) for d in self.docs])
+        self.store: Store = store if store is not None else TantivyStore()
+        self.keep_docs = keep_docs
+        self.docs: dict[str, Doc] = {}
+        self._keys: dict[str, int] = {}
+        self._ids: dict[int, str] = {}
+        self.df = _DocFreq(self.store)
+        docs = list(docs)
+        if docs:
+            self.store.bulk_load(self.rows(docs))
+
+    @property
+    def size(self) -> int:
+        return sum(self.store.num_docs(lang) for lang in LANGS)
+
+    def key(self, doc_id: str) -> int:
+        if doc_id.isdigit():
+            return int(doc_id)
+        found = self._keys.get(doc_id)
+        if found is None:
+            if getattr(self.store, "path", None) is not None:
+                raise ValueError(f"a persisted index takes numeric ids only, not {doc_id!r}")
+            found = self._keys[doc_id] = _FREE_KEYS + len(self._keys)
+            self._ids[found] = doc_id
+        return found
+
+    def _id(self, key: int) -> str:
+        return self._ids.get(key, str(key))
+
+    def row(self, doc: Doc) -> Row:
+        """The analysed form of one document: its own terms and its translation."""
+        if self.keep_docs:
+            self.docs[doc.id] = doc
+        return Row(key=self.key(doc.id), lang=doc_language(doc), own=doc_terms(doc),
+                   trans=translated_terms(doc, self.lexicon))
+
+    def rows(self, docs: Iterable[Doc]) -> Iterator[Row]:
+        return (self.row(doc) for doc in docs)
+
+    def upsert(self, docs: Iterable[Doc]) -> None:
+        """Add documents, or replace those with the same ids: visible to the next search."""
+        self.store.write(list(self.rows(docs)))
+
+    def remove(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        keys = [self.key(i) for i in ids]
+        for doc_id in ids:
+            self.docs.pop(doc_id, None)
+        self.store.write([], keys)
 
     def plan(self, text: str) -> QueryPlan:
         pairs = analysis.terms_with_words(text)
@@ -162,37 +198,69 @@ class Index:
         return out
 
     def search(self, text: str, k: int = 100) -> tuple[list[Hit], QueryPlan]:
+        """The ``k`` best documents for ``text`` and the plan that found them (for explanations).
+
+        Same-language documents score Σ count × BM25 of the query's own terms. Other-language documents
+        score gain(coverage) × (the same + ``QUERY_TRANSLATION_WEIGHT`` × BM25 of the query's weighted
+        translations + ``DOC_TRANSLATION_WEIGHT`` × BM25 of the query's terms in their translations)."""
+        self.store.refresh()
         plan = self.plan(text)
-        if not self.ids:
+        counts = Counter(plan.terms)
+        if not counts and not plan.translations:
             return [], plan
-        counts: dict[str, float] = {}
-        for term in plan.terms:
-            counts[term] = counts.get(term, 0.0) + 1.0
-        per_term = {t: found for t in counts if (found := self.own.term(t)) is not None}
-        own = np.zeros(len(self.ids), dtype=np.float32)
-        for term, found in per_term.items():
-            own += counts[term] * found
-        same = self.zh if plan.lang == "zh" else ~self.zh
-        plan.coverage = _coverage(per_term, np.where(same, own, -1.0), missing=len(counts) - len(per_term))
+        same = "zh" if plan.lang == "zh" else "en"
+        other = "en" if same == "zh" else "zh"
+        own = [("own", term, float(n)) for term, n in counts.items()]
+        same_hits = self.store.search(same, self._collection_idf(same, own), k)
+        plan.coverage = self._coverage(same, counts, same_hits[0][0] if same_hits else None)
         weights: dict[str, float] = {}
         for _source, term, weight in plan.translations:
             weights[term] = max(weights.get(term, 0.0), weight)
-        across = (own + QUERY_TRANSLATION_WEIGHT * self.own.scores(weights)
-                  + DOC_TRANSLATION_WEIGHT * self.translated.scores(counts))
-        scores = np.where(same, own, _gain(plan.coverage) * across)
-        top = np.argsort(-scores, kind="stable")[:k]
-        return [Hit(self.ids[i], float(scores[i])) for i in top if scores[i] > 0], plan
+        across = (own + [("own", term, QUERY_TRANSLATION_WEIGHT * w) for term, w in weights.items()]
+                  + [("trans", term, DOC_TRANSLATION_WEIGHT * float(n)) for term, n in counts.items()])
+        gain = _gain(plan.coverage)
+        other_hits = [(key, gain * score) for key, score in self.store.search(other, self._collection_idf(other, across), k)]
+        ranked = sorted(same_hits + other_hits, key=lambda ks: (-ks[1], ks[0]))[:k]
+        return [Hit(self._id(key), score) for key, score in ranked if score > 0], plan
+
+    def _collection_idf(self, lang: str, clauses: list[Clause]) -> list[Clause]:
+        """The clauses re-weighted so that each term's BM25 uses its idf over the whole collection (both
+        languages' shards), as one index holding every document would: a language's shard alone is
+        smaller, and its scores would not compare with the other language's."""
+        total = self.size
+        size = self.store.num_docs(lang)
+        out: list[Clause] = []
+        for name, term, weight in clauses:
+            here = self.store.doc_freq(lang, name, term)
+            if not here:
+                continue
+            everywhere = sum(self.store.doc_freq(other, name, term) for other in LANGS)
+            out.append((name, term, weight * _idf(everywhere, total) / _idf(here, size)))
+        return out
+
+    def _coverage(self, lang: str, counts: Counter[str], best: int | None) -> float:
+        """The idf-weighted share of the query's terms that its best same-language document contains;
+        a term no document of that language contains counts as missed, weighing as much as the rarest
+        term found."""
+        if best is None:
+            return 0.0
+        n = self.store.num_docs(lang)
+        weight: dict[str, float] = {}
+        for term in counts:
+            df = self.store.doc_freq(lang, "own", term)
+            if df:
+                weight[term] = _idf(df, n)
+        if not weight:
+            return 0.0
+        missing = len(counts) - len(weight)
+        total = sum(weight.values()) + missing * max(weight.values())
+        present = self.store.own_terms(lang, best)
+        return sum(w for term, w in weight.items() if term in present) / total if total else 0.0
 
 
-def _coverage(per_term: dict[str, np.ndarray], same_language_scores: np.ndarray, missing: int = 0) -> float:
-    """The idf-weighted share of the query's terms that its best same-language document contains; a
-    term no document contains counts as missed, weighing as much as the rarest term found."""
-    if not per_term or same_language_scores.max() <= 0:
-        return 0.0
-    best = int(np.argmax(same_language_scores))
-    weight = {term: float(found.max()) for term, found in per_term.items()}
-    total = sum(weight.values()) + missing * max(weight.values())
-    return sum(w for term, w in weight.items() if per_term[term][best] > 0) / total if total else 0.0
+def _idf(df: int, n: int) -> float:
+    """BM25's idf, as Lucene and tantivy compute it."""
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
 def _gain(coverage: float) -> float:
@@ -227,12 +295,6 @@ def explain(plan: QueryPlan, doc: Doc, lexicon: Lexicon | None = None) -> Explan
                     seen.add(doc_word)
                     translations.append(pair)
     return Explanation(terms=terms, translations=translations)
-
-
-def _vocabulary(corpus: list[list[str]]) -> tuple[list[list[int]], dict[str, int]]:
-    vocab: dict[str, int] = {}
-    ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in corpus]
-    return ids, vocab
 
 
 def docs_from_jsonl(rows: Iterable[dict[str, Any]]) -> list[Doc]:

@@ -1,0 +1,384 @@
+"""The matching indexes' lifecycle: built from the database, kept on disk, updated incrementally, rebuilt
+in the background while readers go on.
+
+The achievements index (``achievements()``) is the big one: every public achievement of the exhibition
+hall, analysed and translated once, in a tantivy store under ``DUIJIE_MATCHING_DIR`` (default
+``var/matching``), one folder per database::
+
+    <root>/<database>/achievements/CURRENT          the generation in use ("gen-3")
+    <root>/<database>/achievements/gen-3/           the store (zh/, en/) and state.json: the hall
+                                                    revision and stamp it reflects, its size
+    <root>/<database>/achievements/status.json      the last or running full build: progress, timing
+
+Freshness. Every change the hall shows raises the hall revision and records the changed ids
+(``supply.services.hall_changed``, in the writer's transaction). Before each search the index reads the
+revision (one primary-key query); when it moved, the process that notices re-reads only the changed
+achievements and writes them into the store (a lock file keeps one writer at a time); every other
+process sees the commit at its next search (``TantivyStore.REFRESH_SECONDS``). So a publish, an edit, a
+withdrawal or an archive reaches the next query within a second.
+
+Full builds. With no usable generation (a new deployment, a restored database, changes pruned past
+ours) the index is rebuilt: inline when the hall is small (``INLINE_BUILD_LIMIT``), else in a background
+thread (``rebuild(background=True)``, also ``duijie match reindex`` and the operators' page), which
+writes a new generation beside the live one, reports progress in status.json and then switches
+CURRENT in one rename. Readers keep searching the old generation until the switch and never see a
+half-built one; the hall's changes made during the build are applied right after it.
+
+The demand board and the expert directory are small; their indexes live in memory and are rebuilt
+when their rows change (``board()``, ``experts()``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from duijie.matching.engine import index as engine
+from duijie.matching.engine.store import TantivyStore
+
+logger = logging.getLogger(__name__)
+
+INLINE_BUILD_LIMIT = 2_000  # public achievements a request may index itself; more go to the background
+PROGRESS_EVERY = 1_000  # documents between two progress reports of a full build
+KEEP_GENERATIONS = 2  # the live one and the one before (a reader may still be finishing a search on it)
+
+_lock = threading.Lock()
+_live: dict[str, LiveIndex] = {}
+_memory: dict[str, tuple[Any, engine.Index]] = {}
+
+
+def root() -> Path:
+    """This database's folder of matching indexes."""
+    base = Path(getattr(settings, "DUIJIE_MATCHING_DIR", "") or Path(settings.VAR_DIR) / "matching")
+    name = str(connection.settings_dict.get("NAME"))
+    return base / f"{connection.vendor}-{hashlib.sha1(name.encode()).hexdigest()[:12]}"
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write ``data`` whole or not at all (a reader never sees half a file)."""
+    temporary = path.with_name(f".{path.name}.{threading.get_ident()}.tmp")
+    temporary.write_text(json.dumps(data, default=str), encoding="utf-8")
+    temporary.replace(path)
+
+
+@contextlib.contextmanager
+def _flock(path: Path, *, wait: bool) -> Iterator[bool]:
+    """An exclusive lock on ``path`` across processes; with ``wait=False`` yields False when taken."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+# -- documents ----------------------------------------------------------------------------------------
+def achievement_doc(achievement: Any) -> engine.Doc:
+    """What the engine indexes of an achievement: title, keywords, and as abstract its summary,
+    description and every translation's title and summary (``translations`` prefetched)."""
+    other = " ".join(f"{t.title} {t.summary}" for t in achievement.translations.all())
+    return engine.Doc(id=str(achievement.pk), title=achievement.title,
+                      abstract=f"{achievement.summary} {achievement.description} {other}",
+                      keywords=list(achievement.keywords or []), lang=achievement.language)
+
+
+def _public_achievements() -> Any:
+    from duijie.supply.enums import PUBLIC_STATUSES
+    from duijie.supply.models import Achievement
+
+    return Achievement.objects.filter(status__in=PUBLIC_STATUSES).prefetch_related("translations")
+
+
+def _hall_state() -> tuple[int, str]:
+    from duijie.supply.models import HallState
+
+    row = HallState.objects.filter(pk=1).values_list("revision", "stamp").first()
+    return (int(row[0]), str(row[1])) if row else (0, "")
+
+
+# -- the achievements index ---------------------------------------------------------------------------
+@dataclass
+class Status:
+    """A full build's progress, as status.json has it."""
+
+    state: str = "none"  # none, running, done, failed
+    done: int = 0
+    total: int = 0
+    generation: str = ""
+    started_at: str = ""
+    finished_at: str = ""
+    seconds: float = 0.0
+    error: str = ""
+    requested_by: str = ""
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else (100 if self.state == "done" else 0)
+
+
+class LiveIndex:
+    """One process's handle on a persisted index folder: the generation in CURRENT, re-opened when a
+    rebuild switches it."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.generation = ""
+        self.index: engine.Index | None = None
+        self._checked = 0.0
+
+    @property
+    def current(self) -> str:
+        try:
+            return (self.folder / "CURRENT").read_text(encoding="utf-8").strip()
+        except OSError:
+            return ""
+
+    def open(self, force: bool = False) -> engine.Index | None:
+        """The live generation's index (re-opened if CURRENT moved), or None when none was built."""
+        now = time.monotonic()
+        if not force and self.index is not None and now - self._checked < TantivyStore.REFRESH_SECONDS:
+            return self.index
+        self._checked = now
+        name = self.current
+        if name and name != self.generation and (self.folder / name / "state.json").exists():
+            store = TantivyStore(self.folder / name)
+            self.index, self.generation = engine.Index(store=store, keep_docs=False), name
+        return self.index
+
+    def state(self) -> dict[str, Any]:
+        return _read_json(self.folder / self.generation / "state.json") if self.generation else {}
+
+    def status(self) -> Status:
+        data = _read_json(self.folder / "status.json")
+        return Status(**{k: v for k, v in data.items() if k in Status.__dataclass_fields__})
+
+
+def _handle() -> LiveIndex:
+    folder = root() / "achievements"
+    key = str(folder)
+    with _lock:
+        handle = _live.get(key)
+        if handle is None:
+            handle = _live[key] = LiveIndex(folder)
+    return handle
+
+
+def achievements() -> engine.Index:
+    """The achievements index as of the hall's current revision; an empty index while the first full
+    build of a large hall runs in the background."""
+    handle = _handle()
+    ix = handle.open()
+    revision, stamp = _hall_state()
+    if ix is None:
+        if _public_achievements().count() <= INLINE_BUILD_LIMIT:
+            rebuild(background=False)
+            ix = handle.open(force=True)
+        else:
+            rebuild(background=True)
+        return ix or engine.Index(keep_docs=False)
+    state = handle.state()
+    if (state.get("revision"), state.get("stamp")) != (revision, stamp):
+        _catch_up(handle, ix, revision, stamp)
+        ix = handle.open(force=True) or ix
+    return ix
+
+
+def _catch_up(handle: LiveIndex, ix: engine.Index, revision: int, stamp: str) -> None:
+    """Apply the hall's changes since the generation's revision; rebuild when they cannot tell (the
+    database is not the one indexed, or its change log was pruned past us)."""
+    from duijie.supply.models import HallChange
+
+    with _flock(handle.folder / "sync.lock", wait=False) as mine:
+        if not mine:
+            return  # another process is applying them; its commit reaches us at our next search
+        state = handle.state()
+        ours = (int(state.get("revision", -1)), str(state.get("stamp", "")))
+        if ours == (revision, stamp):
+            return
+        changes = list(HallChange.objects.filter(revision__gte=ours[0]).values_list("revision", "stamp",
+                                                                                   "achievement_id"))
+        known = ours == (0, "") or any((r, s) == ours for r, s, _a in changes)
+        if not known:
+            logger.info("matching: the hall's change log does not reach revision %s; rebuilding", ours[0])
+            small = _public_achievements().count() <= INLINE_BUILD_LIMIT
+            rebuild(background=not small)
+            return
+        changed = sorted({a for r, _s, a in changes if r > ours[0]})
+        # Changes past the revision read first are applied too (applying them again later is harmless).
+        latest = max([(r, s) for r, s, _a in changes if r > ours[0]] + [(revision, stamp)], key=lambda rs: rs[0])
+        _apply(ix, changed)
+        _write_json(handle.folder / handle.generation / "state.json",
+                    {**state, "revision": latest[0], "stamp": latest[1], "docs": ix.size,
+                     "synced_at": timezone.now().isoformat()})
+
+
+def _apply(ix: engine.Index, changed: list[int]) -> None:
+    if not changed:
+        return
+    public = {a.pk: a for a in _public_achievements().filter(pk__in=changed)}
+    ix.store.write([ix.row(achievement_doc(a)) for a in public.values()],
+                   [pk for pk in changed if pk not in public])
+
+
+def rebuild(*, background: bool, requested_by: str = "",
+            progress: Callable[[Status], None] | None = None) -> Status:
+    """Build a new generation of the achievements index from the database and put it in use.
+
+    One build at a time per folder: a second request while one runs returns the running one's status.
+    In the background, the build runs in a thread of this process and this returns at once."""
+    handle = _handle()
+    folder = handle.folder
+    folder.mkdir(parents=True, exist_ok=True)
+    status = handle.status()
+    if status.state == "running" and not _build_lock_free(folder):
+        return status
+    status = Status(state="running", started_at=timezone.now().isoformat(), requested_by=requested_by)
+    _write_json(folder / "status.json", status.__dict__)
+    if background:
+        thread = threading.Thread(target=_build_in_thread, args=(folder, status, progress), daemon=True,
+                                  name="duijie-matching-rebuild")
+        thread.start()
+        return status
+    return _build(folder, status, progress)
+
+
+def _build_lock_free(folder: Path) -> bool:
+    with _flock(folder / "build.lock", wait=False) as free:
+        return free
+
+
+def _build_in_thread(folder: Path, status: Status, progress: Callable[[Status], None] | None) -> None:
+    try:
+        _build(folder, status, progress)
+    finally:
+        connection.close()  # the thread's own connection
+
+
+def _build(folder: Path, status: Status, progress: Callable[[Status], None] | None) -> Status:
+    started = time.perf_counter()
+    with _flock(folder / "build.lock", wait=True):
+        try:
+            revision, stamp = _hall_state()
+            rows = _public_achievements().order_by("pk")
+            status.total = rows.count()
+            name = f"gen-{int(time.time() * 1000)}"
+            status.generation = name
+            store = TantivyStore(folder / name, heap_mb=128, threads=2)
+            ix = engine.Index(store=store, keep_docs=False)
+
+            def analysed() -> Iterator[Any]:
+                for achievement in rows.iterator(chunk_size=500):
+                    yield ix.row(achievement_doc(achievement))
+                    status.done += 1
+                    if status.done % PROGRESS_EVERY == 0:
+                        _write_json(folder / "status.json", status.__dict__)
+                        if progress:
+                            progress(status)
+
+            store.bulk_load(analysed())
+            _write_json(folder / name / "state.json", {"revision": revision, "stamp": stamp, "docs": status.done,
+                                                       "built_at": timezone.now().isoformat()})
+            temporary = folder / ".CURRENT.tmp"
+            temporary.write_text(name, encoding="utf-8")
+            temporary.replace(folder / "CURRENT")
+            _prune(folder, keep=name)
+            status.state = "done"
+        except Exception as exc:
+            logger.exception("matching: the index build failed")
+            status.state, status.error = "failed", f"{type(exc).__name__}: {exc}"
+        status.finished_at = timezone.now().isoformat()
+        status.seconds = round(time.perf_counter() - started, 2)
+        _write_json(folder / "status.json", status.__dict__)
+        if progress:
+            progress(status)
+    return status
+
+
+def _prune(folder: Path, keep: str) -> None:
+    generations = sorted((p for p in folder.glob("gen-*") if p.is_dir()), key=lambda p: int(p.name[4:]))
+    for old in generations[:-KEEP_GENERATIONS]:
+        if old.name != keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def status() -> Status:
+    return _handle().status()
+
+
+def live_state() -> dict[str, Any]:
+    handle = _handle()
+    handle.open()
+    return {"generation": handle.generation, **handle.state()}
+
+
+# -- small indexes in memory --------------------------------------------------------------------------
+def _in_memory(name: str, rows: Any, docs: Callable[[], list[engine.Doc]]) -> engine.Index:
+    """The index of ``rows`` for this database, rebuilt when their count or latest change moves."""
+    from django.db.models import Max
+
+    version = (rows.count(), rows.aggregate(m=Max("updated_at"))["m"])
+    key = f"{name}:{root()}"
+    cached = _memory.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    with _lock:
+        built = engine.Index(docs())
+        _memory[key] = (version, built)
+        return built
+
+
+def board() -> engine.Index:
+    """The demand board: board demands only, and of each only what its tier shows to anyone
+    (``Demand.public_text``), so that a match can never rest on a hidden detail."""
+    from duijie.demand.selectors import board_base
+
+    rows = board_base()
+    return _in_memory("board", rows, lambda: [engine.Doc(id=str(pk), title="", abstract=text) for pk, text
+                                              in rows.order_by("pk").values_list("pk", "public_text")])
+
+
+def expert_doc(expert: Any) -> engine.Doc:
+    return engine.Doc(id=str(expert.pk), title=" ".join(d.text for d in expert.directions.all()),
+                      keywords=[f"{f.name_zh_hans} {f.name_en}" for f in expert.fields.all()], abstract=expert.bio)
+
+
+def experts() -> engine.Index:
+    """The public expert directory: research directions (every language), fields and biography."""
+    from duijie.supply.models import Expert
+
+    public = Expert.objects.filter(is_public=True)
+    return _in_memory("experts", public, lambda: [
+        expert_doc(e) for e in public.prefetch_related("directions", "fields").order_by("pk")])
+
+
+def reset() -> None:
+    """Forget this process's handles and in-memory indexes (tests)."""
+    with _lock:
+        _live.clear()
+        _memory.clear()

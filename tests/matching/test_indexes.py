@@ -1,0 +1,161 @@
+"""The matching indexes' lifecycle: built from the database, persisted, updated incrementally on
+publish, edit and archive, rebuilt in the background with progress while readers go on."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from duijie.matching import indexes
+from duijie.supply import services as supply_services
+from tests.factories import AdminMembershipFactory, OperatorFactory
+from tests.supply.helpers import data, published
+
+pytestmark = pytest.mark.django_db
+
+
+def _found(text: str) -> list[str]:
+    hits, _plan = indexes.achievements().search(text, 10)
+    return [h.id for h in hits]
+
+
+def _folder() -> Path:
+    return indexes.root() / "achievements"
+
+
+def test_the_index_is_built_on_first_use_and_kept_on_disk():
+    item = published(title="锂电池极片激光切割", summary="高速激光切割，毛刺小。")
+    assert _found("激光切割") == [str(item.pk)]
+    folder = _folder()
+    generation = (folder / "CURRENT").read_text()
+    state = json.loads((folder / generation / "state.json").read_text())
+    assert state["docs"] == 1
+    assert sorted(p.name for p in (folder / generation).iterdir() if p.is_dir()) == ["en", "zh"]
+    # Another process (here: this one, forgetting its handles) opens the same generation, no rebuild.
+    indexes.reset()
+    assert _found("激光切割") == [str(item.pk)]
+    assert (folder / "CURRENT").read_text() == generation
+
+
+def test_publish_edit_and_archive_reach_the_next_query():
+    owner = AdminMembershipFactory()
+    operator = OperatorFactory()
+    first = published(owner, operator, title="焊缝缺陷机器视觉检测", summary="在线检测焊缝气孔。")
+    assert _found("焊缝") == [str(first.pk)]
+    generation = (_folder() / "CURRENT").read_text()
+
+    second = published(owner, operator, title="焊缝跟踪激光传感器", summary="激光视觉引导焊接机器人。")
+    assert sorted(_found("焊缝")) == sorted([str(first.pk), str(second.pk)])
+
+    supply_services.achievement_update(actor=owner.user, achievement=second,
+                                       data=data(title="农业无人机植保系统", summary="提高喷洒均匀度。", keywords=[]))
+    assert _found("焊缝") == [str(first.pk)]
+    assert _found("无人机植保") == [str(second.pk)]
+
+    supply_services.achievement_transition(actor=operator, achievement=first, name="archive")
+    assert _found("焊缝") == []
+    # All of it applied to the same generation: incremental, not rebuilt.
+    assert (_folder() / "CURRENT").read_text() == generation
+    state = json.loads((_folder() / generation / "state.json").read_text())
+    assert state["docs"] == 1
+
+
+def test_another_process_sees_a_change_applied_by_one():
+    owner, operator = AdminMembershipFactory(), OperatorFactory()
+    published(owner, operator, title="焊缝缺陷机器视觉检测", summary="在线检测焊缝气孔。")
+    reader = indexes.achievements()  # "process" A keeps this index open
+    indexes.reset()  # "process" B: a handle of its own on the same folder
+    item = published(owner, operator, title="固态电池电解质", summary="硫化物固态电解质。")
+    assert _found("固态电解质") == [str(item.pk)]  # B applied the change
+    reader.store.refresh(force=True)  # A at its next search (at most REFRESH_SECONDS later)
+    assert [h.id for h in reader.search("固态电解质", 10)[0]] == [str(item.pk)]
+
+
+def test_an_index_of_another_database_is_rebuilt():
+    item = published(title="锂电池极片激光切割", summary="高速激光切割。")
+    assert _found("激光切割") == [str(item.pk)]
+    folder = _folder()
+    generation = (folder / "CURRENT").read_text()
+    state_file = folder / generation / "state.json"
+    state = json.loads(state_file.read_text())
+    state_file.write_text(json.dumps({**state, "revision": state["revision"] + 100, "stamp": "elsewhere"}))
+    indexes.reset()
+    assert _found("激光切割") == [str(item.pk)]
+    assert (folder / "CURRENT").read_text() != generation
+
+
+def test_a_full_rebuild_reports_progress_and_switches_generation(monkeypatch):
+    monkeypatch.setattr(indexes, "PROGRESS_EVERY", 2)
+    owner, operator = AdminMembershipFactory(), OperatorFactory()
+    items = [published(owner, operator, title=f"激光焊接工艺 {n}", summary="激光焊接。") for n in range(5)]
+    assert len(_found("激光焊接")) == 5
+    before = (_folder() / "CURRENT").read_text()
+    seen: list[tuple[str, int, int]] = []
+    status = indexes.rebuild(background=False, requested_by="operator@example.org",
+                             progress=lambda s: seen.append((s.state, s.done, s.total)))
+    assert (status.state, status.done, status.total, status.percent) == ("done", 5, 5, 100)
+    assert seen == [("running", 2, 5), ("running", 4, 5), ("done", 5, 5)]
+    assert (_folder() / "CURRENT").read_text() == status.generation != before
+    on_disk = json.loads((_folder() / "status.json").read_text())
+    assert (on_disk["state"], on_disk["done"], on_disk["requested_by"]) == ("done", 5, "operator@example.org")
+    assert sorted(_found("激光焊接")) == sorted(str(i.pk) for i in items)
+
+
+def test_a_failed_build_keeps_the_live_generation(monkeypatch):
+    item = published(title="锂电池极片激光切割", summary="高速激光切割。")
+    assert _found("激光切割") == [str(item.pk)]
+    before = (_folder() / "CURRENT").read_text()
+
+    def broken(_achievement):  # type: ignore[no-untyped-def]
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(indexes, "achievement_doc", broken)
+    status = indexes.rebuild(background=False)
+    assert (status.state, status.error) == ("failed", "RuntimeError: disk full")
+    assert (_folder() / "CURRENT").read_text() == before
+    monkeypatch.undo()
+    assert _found("激光切割") == [str(item.pk)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_searches_during_a_background_rebuild_never_fail():
+    owner, operator = AdminMembershipFactory(), OperatorFactory()
+    wanted = published(owner, operator, title="锂电池极片激光切割", summary="高速激光切割，毛刺小。")
+    for n in range(30):
+        published(owner, operator, title=f"农业无人机植保系统 {n}", summary="提高喷洒均匀度。")
+    assert _found("激光切割") == [str(wanted.pk)]
+    errors: list[BaseException] = []
+    results: list[list[str]] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            try:
+                results.append(_found("激光切割"))
+            except BaseException as exc:  # any error at all is the failure under test
+                errors.append(exc)
+                return
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    try:
+        for _ in range(3):
+            status = indexes.rebuild(background=True)
+            assert status.state == "running"
+            for _wait in range(600):
+                if indexes.status().state != "running":
+                    break
+                threading.Event().wait(0.05)
+            assert indexes.status().state == "done"
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join()
+    assert errors == []
+    assert results and all(found == [str(wanted.pk)] for found in results)
+    assert dataclasses.asdict(indexes.status())["done"] == 31
