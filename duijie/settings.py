@@ -180,9 +180,16 @@ RATE_LIMIT_FACTOR = float(env_str("DUIJIE_RATE_LIMIT_FACTOR", "1"))
 DUIJIE_HALL_VIEWS_TTL = env_int("DUIJIE_HALL_VIEWS_TTL", 60)
 # The matching indexes (matching.indexes): kept on disk under this folder, one subfolder per database.
 DUIJIE_MATCHING_DIR = env_str("DUIJIE_MATCHING_DIR", str(VAR_DIR / "matching"))
+# "tantivy" (files in DUIJIE_MATCHING_DIR, one copy per server) or "postgresql" (one index in the database,
+# shared by every web server).
+DUIJIE_MATCHING_BACKEND = env_str("DUIJIE_MATCHING_BACKEND", "tantivy")
 # Uploaded import spreadsheets (they hold contact details) are deleted after this many days by
 # ``duijie purge_import_files``; the jobs and their reports stay.
 DUIJIE_IMPORT_FILE_DAYS = env_int("DUIJIE_IMPORT_FILE_DAYS", 30)
+# Dense retrieval (the optional extra, `pip install duijie[dense]`): a local sentence-transformers model
+# directory whose embeddings are fused with the lexical matches. Unset: lexical matching only. Nothing
+# is ever downloaded: a path that is not a model is reported and ignored.
+DUIJIE_DENSE_MODEL = env_str("DUIJIE_DENSE_MODEL", "")
 
 # --- Internationalisation ----------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

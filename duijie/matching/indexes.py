@@ -44,11 +44,12 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.utils import timezone
 
 from duijie.matching.engine import index as engine
-from duijie.matching.engine.store import TantivyStore
+from duijie.matching.engine.store import Store, TantivyStore
 
 logger = logging.getLogger(__name__)
 
@@ -122,10 +123,156 @@ def _hall_state() -> tuple[int, str]:
     return (int(row[0]), str(row[1])) if row else (0, "")
 
 
+# -- where an index lives: files (tantivy) or PostgreSQL ----------------------------------------------
+class _Files:
+    """Generations as folders beside a CURRENT file; state and build status as JSON files."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def live(self) -> str:
+        try:
+            name = (self.folder / "CURRENT").read_text(encoding="utf-8").strip()
+        except OSError:
+            return ""
+        return name if (self.folder / name / "state.json").exists() else ""
+
+    def store(self, generation: str, *, building: bool = False) -> Store:
+        return TantivyStore(self.folder / generation, heap_mb=128 if building else 64, threads=2 if building else 1)
+
+    def state(self, generation: str) -> dict[str, Any]:
+        return _read_json(self.folder / generation / "state.json") if generation else {}
+
+    def save_state(self, generation: str, state: dict[str, Any]) -> None:
+        _write_json(self.folder / generation / "state.json", state)
+
+    def switch(self, generation: str, state: dict[str, Any]) -> None:
+        self.save_state(generation, state)
+        temporary = self.folder / ".CURRENT.tmp"
+        temporary.write_text(generation, encoding="utf-8")
+        temporary.replace(self.folder / "CURRENT")
+        generations = sorted((p for p in self.folder.glob("gen-*") if p.is_dir()), key=lambda p: int(p.name[4:]))
+        for old in generations[:-KEEP_GENERATIONS]:
+            if old.name != generation:
+                shutil.rmtree(old, ignore_errors=True)
+
+    def drop(self, generation: str) -> None:
+        shutil.rmtree(self.folder / generation, ignore_errors=True)
+
+    @contextlib.contextmanager
+    def lock(self, kind: str, *, wait: bool) -> Iterator[bool]:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with _flock(self.folder / f"{kind}.lock", wait=wait) as held:
+            yield held
+
+    def status(self) -> dict[str, Any]:
+        return _read_json(self.folder / "status.json")
+
+    def save_status(self, data: dict[str, Any]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        _write_json(self.folder / "status.json", data)
+
+
+class _Postgres:
+    """Generations as row sets of one table (``pgstore``); state and build status in ``IndexState``;
+    locks as PostgreSQL advisory locks, so that every web server of a deployment shares them."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def _row(self) -> Any:
+        from duijie.matching.models import IndexState
+
+        return IndexState.objects.get_or_create(name=self.name)[0]
+
+    def live(self) -> str:
+        from duijie.matching.models import IndexState
+
+        return IndexState.objects.filter(name=self.name).values_list("generation", flat=True).first() or ""
+
+    def store(self, generation: str, *, building: bool = False) -> Store:
+        from duijie.matching.pgstore import PgStore
+
+        return PgStore(f"{self.name}:{generation}")
+
+    def state(self, generation: str) -> dict[str, Any]:
+        from duijie.matching.models import IndexState
+
+        row = IndexState.objects.filter(name=self.name, generation=generation).values(
+            "revision", "stamp", "docs").first() if generation else None
+        return dict(row) if row else {}
+
+    def save_state(self, generation: str, state: dict[str, Any]) -> None:
+        from duijie.matching.models import IndexState
+
+        IndexState.objects.filter(name=self.name, generation=generation).update(
+            revision=state["revision"], stamp=state["stamp"], docs=state.get("docs", 0), synced_at=timezone.now())
+
+    def switch(self, generation: str, state: dict[str, Any]) -> None:
+        from duijie.matching import pgstore
+        from duijie.matching.models import IndexStat, IndexState
+
+        row = self._row()
+        previous = row.generation
+        IndexState.objects.filter(pk=row.pk).update(generation=generation, revision=state["revision"],
+                                                    stamp=state["stamp"], docs=state.get("docs", 0),
+                                                    synced_at=timezone.now())
+        keep = {f"{self.name}:{generation}", f"{self.name}:{previous}"}
+        for old in IndexStat.objects.filter(generation__startswith=f"{self.name}:").values_list(
+                "generation", flat=True).distinct():
+            if old not in keep:
+                pgstore.drop(old)
+
+    def drop(self, generation: str) -> None:
+        from duijie.matching import pgstore
+
+        pgstore.drop(f"{self.name}:{generation}")
+
+    @contextlib.contextmanager
+    def lock(self, kind: str, *, wait: bool) -> Iterator[bool]:
+        key = f"duijie:matching:{self.name}:{kind}"
+        with connection.cursor() as cursor:
+            if wait:
+                cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [key])
+                held = True
+            else:
+                cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [key])
+                held = bool(cursor.fetchone()[0])
+        try:
+            yield held
+        finally:
+            if held:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
+
+    def status(self) -> dict[str, Any]:
+        from duijie.matching.models import IndexState
+
+        return dict(IndexState.objects.filter(name=self.name).values_list("build", flat=True).first() or {})
+
+    def save_status(self, data: dict[str, Any]) -> None:
+        from duijie.matching.models import IndexState
+
+        self._row()
+        IndexState.objects.filter(name=self.name).update(build=json.loads(json.dumps(data, default=str)))
+
+
+Backend = _Files | _Postgres
+
+
+def backend_name() -> str:
+    """``tantivy`` (files under DUIJIE_MATCHING_DIR, the default) or ``postgresql`` (one index shared
+    by every web server; needs a PostgreSQL database)."""
+    wanted = str(getattr(settings, "DUIJIE_MATCHING_BACKEND", "") or "tantivy").lower()
+    if wanted == "postgresql" and connection.vendor != "postgresql":
+        raise ImproperlyConfigured("DUIJIE_MATCHING_BACKEND=postgresql needs a PostgreSQL database")
+    return "postgresql" if wanted == "postgresql" else "tantivy"
+
+
 # -- the achievements index ---------------------------------------------------------------------------
 @dataclass
 class Status:
-    """A full build's progress, as status.json has it."""
+    """A full build's progress."""
 
     state: str = "none"  # none, running, done, failed
     done: int = 0
@@ -141,51 +288,47 @@ class Status:
     def percent(self) -> int:
         return int(100 * self.done / self.total) if self.total else (100 if self.state == "done" else 0)
 
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> Status:
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
 
 class LiveIndex:
-    """One process's handle on a persisted index folder: the generation in CURRENT, re-opened when a
-    rebuild switches it."""
+    """One process's handle on an index: the live generation, re-opened when a rebuild switches it."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
         self.generation = ""
         self.index: engine.Index | None = None
         self._checked = 0.0
 
-    @property
-    def current(self) -> str:
-        try:
-            return (self.folder / "CURRENT").read_text(encoding="utf-8").strip()
-        except OSError:
-            return ""
-
     def open(self, force: bool = False) -> engine.Index | None:
-        """The live generation's index (re-opened if CURRENT moved), or None when none was built."""
+        """The live generation's index, or None when none was built."""
         now = time.monotonic()
         if not force and self.index is not None and now - self._checked < TantivyStore.REFRESH_SECONDS:
             return self.index
         self._checked = now
-        name = self.current
-        if name and name != self.generation and (self.folder / name / "state.json").exists():
-            store = TantivyStore(self.folder / name)
-            self.index, self.generation = engine.Index(store=store, keep_docs=False), name
+        name = self.backend.live()
+        if name and name != self.generation:
+            self.index = engine.Index(store=self.backend.store(name), keep_docs=False)
+            self.generation = name
         return self.index
 
     def state(self) -> dict[str, Any]:
-        return _read_json(self.folder / self.generation / "state.json") if self.generation else {}
+        return self.backend.state(self.generation)
 
     def status(self) -> Status:
-        data = _read_json(self.folder / "status.json")
-        return Status(**{k: v for k, v in data.items() if k in Status.__dataclass_fields__})
+        return Status.of(self.backend.status())
 
 
 def _handle() -> LiveIndex:
-    folder = root() / "achievements"
-    key = str(folder)
+    name = backend_name()
+    key = f"{name}:{root()}"
     with _lock:
         handle = _live.get(key)
         if handle is None:
-            handle = _live[key] = LiveIndex(folder)
+            backend: Backend = _Postgres("achievements") if name == "postgresql" else _Files(root() / "achievements")
+            handle = _live[key] = LiveIndex(backend)
     return handle
 
 
@@ -202,10 +345,12 @@ def achievements() -> engine.Index:
         else:
             rebuild(background=True)
         return ix or engine.Index(keep_docs=False)
-    state = handle.state()
-    if (state.get("revision"), state.get("stamp")) != (revision, stamp):
-        _catch_up(handle, ix, revision, stamp)
-        ix = handle.open(force=True) or ix
+    if (handle.state().get("revision"), handle.state().get("stamp")) != (revision, stamp):
+        ix = handle.open(force=True) or ix  # another process may have switched to a newer generation
+        state = handle.state()
+        if (state.get("revision"), state.get("stamp")) != (revision, stamp):
+            _catch_up(handle, ix, revision, stamp)
+            ix = handle.open(force=True) or ix
     return ix
 
 
@@ -214,7 +359,7 @@ def _catch_up(handle: LiveIndex, ix: engine.Index, revision: int, stamp: str) ->
     database is not the one indexed, or its change log was pruned past us)."""
     from duijie.supply.models import HallChange
 
-    with _flock(handle.folder / "sync.lock", wait=False) as mine:
+    with handle.backend.lock("sync", wait=False) as mine:
         if not mine:
             return  # another process is applying them; its commit reaches us at our next search
         state = handle.state()
@@ -226,16 +371,14 @@ def _catch_up(handle: LiveIndex, ix: engine.Index, revision: int, stamp: str) ->
         known = ours == (0, "") or any((r, s) == ours for r, s, _a in changes)
         if not known:
             logger.info("matching: the hall's change log does not reach revision %s; rebuilding", ours[0])
-            small = _public_achievements().count() <= INLINE_BUILD_LIMIT
-            rebuild(background=not small)
+            rebuild(background=_public_achievements().count() > INLINE_BUILD_LIMIT)
             return
         changed = sorted({a for r, _s, a in changes if r > ours[0]})
         # Changes past the revision read first are applied too (applying them again later is harmless).
         latest = max([(r, s) for r, s, _a in changes if r > ours[0]] + [(revision, stamp)], key=lambda rs: rs[0])
         _apply(ix, changed)
-        _write_json(handle.folder / handle.generation / "state.json",
-                    {**state, "revision": latest[0], "stamp": latest[1], "docs": ix.size,
-                     "synced_at": timezone.now().isoformat()})
+        handle.backend.save_state(handle.generation, {**state, "revision": latest[0], "stamp": latest[1],
+                                                      "docs": ix.size, "synced_at": timezone.now().isoformat()})
 
 
 def _apply(ix: engine.Index, changed: list[int]) -> None:
@@ -250,81 +393,68 @@ def rebuild(*, background: bool, requested_by: str = "",
             progress: Callable[[Status], None] | None = None) -> Status:
     """Build a new generation of the achievements index from the database and put it in use.
 
-    One build at a time per folder: a second request while one runs returns the running one's status.
-    In the background, the build runs in a thread of this process and this returns at once."""
-    handle = _handle()
-    folder = handle.folder
-    folder.mkdir(parents=True, exist_ok=True)
-    status = handle.status()
-    if status.state == "running" and not _build_lock_free(folder):
-        return status
+    One build at a time: a request while one runs returns the running one's status. In the
+    background, the build runs in a thread of this process and this returns at once."""
+    backend = _handle().backend
+    current = Status.of(backend.status())
+    if current.state == "running" and not _free(backend):
+        return current
     status = Status(state="running", started_at=timezone.now().isoformat(), requested_by=requested_by)
-    _write_json(folder / "status.json", status.__dict__)
+    backend.save_status(status.__dict__)
     if background:
-        thread = threading.Thread(target=_build_in_thread, args=(folder, status, progress), daemon=True,
+        thread = threading.Thread(target=_build_in_thread, args=(backend, status, progress), daemon=True,
                                   name="duijie-matching-rebuild")
         thread.start()
         return status
-    return _build(folder, status, progress)
+    return _build(backend, status, progress)
 
 
-def _build_lock_free(folder: Path) -> bool:
-    with _flock(folder / "build.lock", wait=False) as free:
+def _free(backend: Backend) -> bool:
+    with backend.lock("build", wait=False) as free:
         return free
 
 
-def _build_in_thread(folder: Path, status: Status, progress: Callable[[Status], None] | None) -> None:
+def _build_in_thread(backend: Backend, status: Status, progress: Callable[[Status], None] | None) -> None:
     try:
-        _build(folder, status, progress)
+        _build(backend, status, progress)
     finally:
         connection.close()  # the thread's own connection
 
 
-def _build(folder: Path, status: Status, progress: Callable[[Status], None] | None) -> Status:
+def _build(backend: Backend, status: Status, progress: Callable[[Status], None] | None) -> Status:
     started = time.perf_counter()
-    with _flock(folder / "build.lock", wait=True):
+    with backend.lock("build", wait=True):
+        name = f"gen-{int(time.time() * 1000)}"
         try:
             revision, stamp = _hall_state()
             rows = _public_achievements().order_by("pk")
             status.total = rows.count()
-            name = f"gen-{int(time.time() * 1000)}"
             status.generation = name
-            store = TantivyStore(folder / name, heap_mb=128, threads=2)
-            ix = engine.Index(store=store, keep_docs=False)
+            ix = engine.Index(store=backend.store(name, building=True), keep_docs=False)
 
             def analysed() -> Iterator[Any]:
                 for achievement in rows.iterator(chunk_size=500):
                     yield ix.row(achievement_doc(achievement))
                     status.done += 1
                     if status.done % PROGRESS_EVERY == 0:
-                        _write_json(folder / "status.json", status.__dict__)
+                        backend.save_status(status.__dict__)
                         if progress:
                             progress(status)
 
-            store.bulk_load(analysed())
-            _write_json(folder / name / "state.json", {"revision": revision, "stamp": stamp, "docs": status.done,
-                                                       "built_at": timezone.now().isoformat()})
-            temporary = folder / ".CURRENT.tmp"
-            temporary.write_text(name, encoding="utf-8")
-            temporary.replace(folder / "CURRENT")
-            _prune(folder, keep=name)
+            ix.store.bulk_load(analysed())
+            backend.switch(name, {"revision": revision, "stamp": stamp, "docs": status.done,
+                                  "built_at": timezone.now().isoformat()})
             status.state = "done"
         except Exception as exc:
             logger.exception("matching: the index build failed")
+            backend.drop(name)
             status.state, status.error = "failed", f"{type(exc).__name__}: {exc}"
         status.finished_at = timezone.now().isoformat()
         status.seconds = round(time.perf_counter() - started, 2)
-        _write_json(folder / "status.json", status.__dict__)
+        backend.save_status(status.__dict__)
         if progress:
             progress(status)
     return status
-
-
-def _prune(folder: Path, keep: str) -> None:
-    generations = sorted((p for p in folder.glob("gen-*") if p.is_dir()), key=lambda p: int(p.name[4:]))
-    for old in generations[:-KEEP_GENERATIONS]:
-        if old.name != keep:
-            shutil.rmtree(old, ignore_errors=True)
 
 
 def status() -> Status:
@@ -334,7 +464,7 @@ def status() -> Status:
 def live_state() -> dict[str, Any]:
     handle = _handle()
     handle.open()
-    return {"generation": handle.generation, **handle.state()}
+    return {"backend": backend_name(), "generation": handle.generation, **handle.state()}
 
 
 # -- small indexes in memory --------------------------------------------------------------------------

@@ -121,3 +121,56 @@ class ConsoleVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.seen_at:%Y-%m-%d %H:%M}"
+
+
+class IndexedDoc(models.Model):
+    """A document of a matching index kept in PostgreSQL (``matching.pgstore``): the engine's terms as
+    ``tsvector`` columns (text on SQLite, where this backend is not used), with GIN indexes."""
+
+    generation = models.CharField(max_length=64)
+    key = models.BigIntegerField()
+    lang = models.CharField(max_length=2)
+    own = models.TextField(default="")
+    trans = models.TextField(default="")
+    own_len = models.PositiveIntegerField(default=0)
+    trans_len = models.PositiveIntegerField(default=0)
+    terms = models.TextField(default="")  # the distinct own terms, one a line
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["generation", "key"], name="matching_indexeddoc_key")]
+        indexes = [models.Index(fields=["generation", "lang"], name="matching_indexeddoc_lang")]
+
+    def __str__(self) -> str:
+        return f"{self.generation}/{self.key}"
+
+
+class IndexStat(models.Model):
+    """Document count and total field lengths of one language of an index generation (BM25's averages)."""
+
+    generation = models.CharField(max_length=64)
+    lang = models.CharField(max_length=2)
+    docs = models.BigIntegerField(default=0)
+    own_len = models.BigIntegerField(default=0)
+    trans_len = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["generation", "lang"], name="matching_indexstat_lang")]
+
+    def __str__(self) -> str:
+        return f"{self.generation}/{self.lang}: {self.docs}"
+
+
+class IndexState(models.Model):
+    """Which generation of a PostgreSQL-kept index is live, the hall revision it reflects, and its last
+    full build's progress (the tantivy backend keeps the same in files beside the index)."""
+
+    name = models.CharField(max_length=64, unique=True)
+    generation = models.CharField(max_length=64, blank=True)
+    revision = models.BigIntegerField(default=-1)
+    stamp = models.CharField(max_length=32, blank=True)
+    docs = models.BigIntegerField(default=0)
+    synced_at = models.DateTimeField(null=True, blank=True)
+    build = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.generation}"

@@ -133,12 +133,15 @@ def test_searches_during_a_background_rebuild_never_fail():
     stop = threading.Event()
 
     def read() -> None:
-        while not stop.is_set():
-            try:
+        from django.db import connection
+
+        try:
+            while not stop.is_set():
                 results.append(_found("激光切割"))
-            except BaseException as exc:  # any error at all is the failure under test
-                errors.append(exc)
-                return
+        except BaseException as exc:  # any error at all is the failure under test
+            errors.append(exc)
+        finally:
+            connection.close()  # the thread's own connection
 
     readers = [threading.Thread(target=read) for _ in range(2)]
     for reader in readers:

@@ -26,7 +26,7 @@ from typing import Any
 
 from duijie.matching.engine import analysis
 from duijie.matching.engine.lexicon import Lexicon, cedict
-from duijie.matching.engine.store import LANGS, Clause, Row, Store
+from duijie.matching.engine.store import FIELDS, LANGS, Clause, Row, Store
 
 FIELD_WEIGHTS = {"title": 2, "keywords": 2, "abstract": 1}
 QUERY_TRANSLATION_WEIGHT = 0.5
@@ -139,7 +139,7 @@ class Index:
             return int(doc_id)
         found = self._keys.get(doc_id)
         if found is None:
-            if getattr(self.store, "path", None) is not None:
+            if self.store.persistent:
                 raise ValueError(f"a persisted index takes numeric ids only, not {doc_id!r}")
             found = self._keys[doc_id] = _FREE_KEYS + len(self._keys)
             self._ids[found] = doc_id
@@ -230,11 +230,13 @@ class Index:
         total = self.size
         size = self.store.num_docs(lang)
         out: list[Clause] = []
+        df = {(lang_, name): self.store.doc_freqs(lang_, name, [t for n, t, _w in clauses if n == name])
+              for lang_ in LANGS for name in FIELDS}
         for name, term, weight in clauses:
-            here = self.store.doc_freq(lang, name, term)
+            here = df[(lang, name)].get(term, 0)
             if not here:
                 continue
-            everywhere = sum(self.store.doc_freq(other, name, term) for other in LANGS)
+            everywhere = sum(df[(other, name)].get(term, 0) for other in LANGS)
             out.append((name, term, weight * _idf(everywhere, total) / _idf(here, size)))
         return out
 
@@ -246,8 +248,9 @@ class Index:
             return 0.0
         n = self.store.num_docs(lang)
         weight: dict[str, float] = {}
+        found = self.store.doc_freqs(lang, "own", list(counts))
         for term in counts:
-            df = self.store.doc_freq(lang, "own", term)
+            df = found.get(term, 0)
             if df:
                 weight[term] = _idf(df, n)
         if not weight:

@@ -43,7 +43,14 @@ class Store(Protocol):
     def search(self, lang: str, clauses: Sequence[Clause], k: int) -> list[tuple[int, float]]:
         """The ``k`` best documents of language ``lang`` for the weighted clauses, best first."""
 
+    @property
+    def persistent(self) -> bool:
+        """Kept beyond this process (then it takes numeric keys only)."""
+
     def doc_freq(self, lang: str, field: str, term: str) -> int: ...
+
+    def doc_freqs(self, lang: str, field: str, terms: Sequence[str]) -> dict[str, int]:
+        """``doc_freq`` of several terms at once."""
 
     def num_docs(self, lang: str) -> int: ...
 
@@ -141,8 +148,16 @@ class TantivyStore:
         keys = searcher.fast_field_values("key", [address for _score, address in hits])
         return [(int(key), float(score)) for (score, _address), key in zip(hits, keys, strict=True)]
 
+    @property
+    def persistent(self) -> bool:
+        return self.path is not None
+
     def doc_freq(self, lang: str, field: str, term: str) -> int:
         return int(self.shards[lang].searcher().doc_freq(field, term))
+
+    def doc_freqs(self, lang: str, field: str, terms: Sequence[str]) -> dict[str, int]:
+        searcher = self.shards[lang].searcher()
+        return {term: int(searcher.doc_freq(field, term)) for term in terms}
 
     def num_docs(self, lang: str) -> int:
         return int(self.shards[lang].searcher().num_docs)
