@@ -176,3 +176,42 @@ def models(request: HttpRequest) -> Any:
     if not account_policies.is_operator(request.user):
         raise PermissionDenied()
     return list(selectors.models_trained()[:50])
+
+
+class IndexBuildOut(Schema):
+    state: str = Field(description="none, running, done or failed")
+    done: int
+    total: int
+    percent: int
+    generation: str
+    started_at: str
+    finished_at: str
+    seconds: float
+    error: str
+    requested_by: str
+
+
+class IndexOut(Schema):
+    backend: str = Field(description="tantivy (files on each server) or postgresql (shared)")
+    generation: str
+    docs: int = Field(description="Achievements in the live index.")
+    revision: int | None = Field(description="The hall revision it reflects (null before the first build).")
+    hall_revision: int
+    build: IndexBuildOut = Field(description="The last or running full build.")
+
+
+def _build_out(status: Any) -> dict[str, Any]:
+    return {**status.__dict__, "percent": status.percent}
+
+
+@router.get("/index", response={200: IndexOut, **ERRORS}, auth=AUTH_REQUIRED,
+            summary="The achievements index: what it reflects, the last full build (operators)")
+def index_state(request: HttpRequest) -> dict[str, Any]:
+    overview = selectors.index_overview(user=request.user)
+    return {**overview.__dict__, "build": _build_out(overview.build)}
+
+
+@router.post("/index/rebuild", response={202: IndexBuildOut, **ERRORS}, auth=AUTH_REQUIRED,
+             summary="Rebuild the achievements index in the background (operators); poll GET /index")
+def index_rebuild(request: HttpRequest) -> Status[Any]:
+    return Status(202, _build_out(services.index_rebuild(actor=request.user)))

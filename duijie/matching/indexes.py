@@ -55,7 +55,8 @@ logger = logging.getLogger(__name__)
 
 INLINE_BUILD_LIMIT = 2_000  # public achievements a request may index itself; more go to the background
 PROGRESS_EVERY = 1_000  # documents between two progress reports of a full build
-KEEP_GENERATIONS = 2  # the live one and the one before (a reader may still be finishing a search on it)
+# A replaced generation stays on disk this long: a reader of another process may still be searching it.
+RETIRED_GRACE_SECONDS = 300
 
 _lock = threading.Lock()
 _live: dict[str, LiveIndex] = {}
@@ -116,6 +117,10 @@ def _public_achievements() -> Any:
     return Achievement.objects.filter(status__in=PUBLIC_STATUSES).prefetch_related("translations")
 
 
+def hall_revision() -> int:
+    return _hall_state()[0]
+
+
 def _hall_state() -> tuple[int, str]:
     from duijie.supply.models import HallState
 
@@ -147,13 +152,20 @@ class _Files:
         _write_json(self.folder / generation / "state.json", state)
 
     def switch(self, generation: str, state: dict[str, Any]) -> None:
+        """Put ``generation`` in use. The one it replaces is marked retired; a retired generation is
+        deleted ``RETIRED_GRACE_SECONDS`` later (at a later switch), once no reader can still be on it."""
+        previous = self.live()
         self.save_state(generation, state)
         temporary = self.folder / ".CURRENT.tmp"
         temporary.write_text(generation, encoding="utf-8")
         temporary.replace(self.folder / "CURRENT")
-        generations = sorted((p for p in self.folder.glob("gen-*") if p.is_dir()), key=lambda p: int(p.name[4:]))
-        for old in generations[:-KEEP_GENERATIONS]:
-            if old.name != generation:
+        if previous and previous != generation:
+            (self.folder / previous / "RETIRED").write_text(timezone.now().isoformat(), encoding="utf-8")
+        now = time.time()
+        for old in self.folder.glob("gen-*"):
+            retired = old / "RETIRED"
+            if old.name not in (generation, previous) and retired.exists() and (
+                    now - retired.stat().st_mtime > RETIRED_GRACE_SECONDS):
                 shutil.rmtree(old, ignore_errors=True)
 
     def drop(self, generation: str) -> None:
@@ -310,8 +322,12 @@ class LiveIndex:
         self._checked = now
         name = self.backend.live()
         if name and name != self.generation:
-            self.index = engine.Index(store=self.backend.store(name), keep_docs=False)
-            self.generation = name
+            try:
+                self.index = engine.Index(store=self.backend.store(name), keep_docs=False)
+                self.generation = name
+            except (OSError, ValueError):
+                # Replaced and removed while we looked: keep searching the one we have, look again soon.
+                logger.warning("matching: generation %s could not be opened", name, exc_info=True)
         return self.index
 
     def state(self) -> dict[str, Any]:

@@ -275,3 +275,29 @@ def models_trained() -> Any:
     from duijie.matching.models import RankingModel
 
     return RankingModel.objects.order_by("-version")
+
+
+@dataclass
+class IndexOverview:
+    """The achievements index as operators see it: where it lives, what it reflects, the last build."""
+
+    backend: str
+    generation: str
+    docs: int
+    revision: int | None
+    synced_at: str
+    build: indexes.Status
+    hall_revision: int
+
+
+def index_overview(*, user: Any) -> IndexOverview:
+    from duijie.accounts import policies as account_policies
+    from duijie.core.errors import PermissionDenied
+
+    if not account_policies.is_operator(user):
+        raise PermissionDenied()
+    state = indexes.live_state()
+    return IndexOverview(backend=state["backend"], generation=state.get("generation", ""),
+                         docs=int(state.get("docs") or 0), revision=state.get("revision"),
+                         synced_at=str(state.get("synced_at") or state.get("built_at") or ""),
+                         build=indexes.status(), hall_revision=indexes.hall_revision())

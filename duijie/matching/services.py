@@ -128,3 +128,15 @@ def console_seen(*, user: Any) -> Any:
         visit.save(update_fields=["seen_at"])
     return previous
 
+
+
+def index_rebuild(*, actor: Any) -> Any:
+    """An operator asks for a full rebuild of the achievements index. It runs in the background while
+    the live index keeps answering; a request while one runs returns that one. Returns its status
+    (``matching.indexes.Status``)."""
+    from duijie.accounts import policies as account_policies
+    from duijie.matching import indexes
+
+    if not account_policies.is_operator(actor):
+        raise PermissionDenied(_("Only operators rebuild the matching index."))
+    return indexes.rebuild(background=True, requested_by=actor.email)

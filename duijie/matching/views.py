@@ -61,3 +61,25 @@ def console(request: HttpRequest) -> HttpResponse:
     previous = services.console_seen(user=request.user)
     return render(request, "matching/console.html", {"rows": rows, "previous": previous,
                                                      "new_total": sum(len(r.new) for r in rows)})
+
+
+@login_required
+def index_status(request: HttpRequest) -> HttpResponse:
+    """The achievements index for operators: what it reflects, the last full build and its progress
+    (htmx asks for the status part every second while a build runs)."""
+    try:
+        overview = selectors.index_overview(user=request.user)
+    except DomainError:
+        raise PermissionDenied(_("The matching index is for operators.")) from None
+    template = "matching/_index_status.html" if request.htmx else "matching/index.html"
+    return render(request, template, {"overview": overview, "build": overview.build,
+                                      "active": overview.build.state == "running"})
+
+
+@login_required
+@require_POST
+def index_rebuild(request: HttpRequest) -> HttpResponse:
+    status = call_service(request, services.index_rebuild, actor=request.user)
+    if status is not None:
+        messages.success(request, _("The index is being rebuilt; matches keep coming from the current one meanwhile."))
+    return redirect("matching:index")

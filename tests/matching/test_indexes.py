@@ -121,7 +121,7 @@ def test_a_failed_build_keeps_the_live_generation(monkeypatch):
     assert _found("激光切割") == [str(item.pk)]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_searches_during_a_background_rebuild_never_fail():
     owner, operator = AdminMembershipFactory(), OperatorFactory()
     wanted = published(owner, operator, title="锂电池极片激光切割", summary="高速激光切割，毛刺小。")
@@ -162,3 +162,81 @@ def test_searches_during_a_background_rebuild_never_fail():
     assert errors == []
     assert results and all(found == [str(wanted.pk)] for found in results)
     assert dataclasses.asdict(indexes.status())["done"] == 31
+
+
+def _wait_for_build() -> indexes.Status:
+    for _wait in range(600):
+        status = indexes.status()
+        if status.state != "running":
+            return status
+        threading.Event().wait(0.05)
+    raise AssertionError("the build did not finish")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_operators_see_the_index_and_rebuild_it_from_the_page(client_for):
+    from django.urls import reverse
+
+    from tests.factories import BrokerFactory, UserFactory
+
+    operator = OperatorFactory()
+    published(AdminMembershipFactory(), operator, title="锂电池极片激光切割", summary="高速激光切割。")
+    _found("激光切割")
+    page = client_for(operator, language="en").get(reverse("matching:index"))
+    assert page.status_code == 200
+    assert page.context["overview"].docs == 1
+    assert page.context["overview"].revision == page.context["overview"].hall_revision
+    assert "up to date" in page.content.decode()
+    for outsider in (UserFactory(), BrokerFactory()):
+        assert client_for(outsider).get(reverse("matching:index")).status_code == 403
+        assert client_for(outsider).post(reverse("matching:index_rebuild")).status_code in (302, 403)
+    assert client_for(None).get(reverse("matching:index")).status_code == 302  # to sign in
+    before = (_folder() / "CURRENT").read_text()
+    answer = client_for(operator, language="en").post(reverse("matching:index_rebuild"))
+    assert answer.status_code == 302
+    status = _wait_for_build()
+    assert (status.state, status.done, status.requested_by) == ("done", 1, operator.email)
+    assert (_folder() / "CURRENT").read_text() == status.generation != before
+    part = client_for(operator, language="en").get(reverse("matching:index"), HTTP_HX_REQUEST="true")
+    assert part.templates[0].name == "matching/_index_status.html"
+    assert "1 of 1 achievements" in part.content.decode()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_index_api_for_operators_only(client_for):
+    from tests.factories import ApiTokenFactory, UserFactory
+
+    operator = OperatorFactory()
+    published(AdminMembershipFactory(), operator, title="锂电池极片激光切割", summary="高速激光切割。")
+    ApiTokenFactory(user=operator, raw_token="dj_index-operator")
+    ApiTokenFactory(user=UserFactory(), raw_token="dj_index-member")
+    as_operator = {"HTTP_AUTHORIZATION": "Bearer dj_index-operator"}
+    as_member = {"HTTP_AUTHORIZATION": "Bearer dj_index-member"}
+    c = client_for(None)
+    assert c.get("/api/matching/index").status_code == 401
+    assert c.get("/api/matching/index", **as_member).status_code == 403
+    assert c.post("/api/matching/index/rebuild", **as_member).status_code == 403
+    started = c.post("/api/matching/index/rebuild", **as_operator)
+    assert started.status_code == 202
+    assert started.json()["state"] == "running"
+    assert _wait_for_build().state == "done"
+    body = c.get("/api/matching/index", **as_operator).json()
+    assert (body["backend"], body["docs"], body["build"]["state"], body["build"]["done"], body["build"]["percent"]) == (
+        "tantivy", 1, "done", 1, 100)
+    assert body["revision"] == body["hall_revision"]
+
+
+def test_the_index_command_rebuilds_and_reports():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    published(title="锂电池极片激光切割", summary="高速激光切割。")
+    out, err = StringIO(), StringIO()
+    call_command("match_index", "--rebuild", stdout=out, stderr=err)
+    assert out.getvalue().startswith("built gen-")
+    assert " 1 achievements in " in out.getvalue()
+    shown = StringIO()
+    call_command("match_index", stdout=shown)
+    state = json.loads(shown.getvalue())
+    assert (state["backend"], state["docs"], state["build"]["state"]) == ("tantivy", 1, "done")

@@ -97,8 +97,13 @@ class _Shard:
         return self._searcher
 
     def refresh(self) -> None:
-        self.index.reload()
-        self._searcher = self.index.searcher()
+        try:
+            self.index.reload()
+            self._searcher = self.index.searcher()
+        except ValueError:
+            # The folder is gone (a retired generation removed): the searcher we hold still reads its
+            # files, which stay open until we let it go.
+            pass
 
 
 class TantivyStore:
