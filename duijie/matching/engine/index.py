@@ -31,7 +31,7 @@ from duijie.matching.engine.store import FIELDS, LANGS, Clause, Row, Store
 FIELD_WEIGHTS = {"title": 2, "keywords": 2, "abstract": 1}
 QUERY_TRANSLATION_WEIGHT = 0.5
 DOC_TRANSLATION_WEIGHT = 1.0
-GAIN_WHEN_NOT, GAIN_WHEN_COVERED = 1.2, 0.3
+GAIN_WHEN_NOT, GAIN_WHEN_COVERED = 1.0, 0.3
 COVERAGE_BAND = (0.65, 0.85)
 _FREE_KEYS = 1 << 62  # keys of ids that are not numbers (runs built in memory)
 CANDIDATES, KEPT = 8, 3  # dictionary translations looked at, and kept, per source word
@@ -189,12 +189,15 @@ class Index:
         (数据, not 资料, for "data" in a technical corpus), the best ``KEPT`` kept, the first weighing 1."""
         by_source: dict[str, list[tuple[float, str]]] = {}
         for source, target, weight in candidates:
-            by_source.setdefault(source, []).append((weight * self.df.get(target, 0) ** SENSE_POWER, target))
+            df = min((self.df.get(part, 0) for part in self.lexicon.index_terms(target)), default=0)
+            by_source.setdefault(source, []).append((weight * df ** SENSE_POWER, target))
         out: list[tuple[str, str, float]] = []
         for source, scored in by_source.items():
             scored.sort(reverse=True)
             best = scored[0][0]
-            out.extend((source, target, score / best) for score, target in scored[:KEPT] if score > 0)
+            # A headword that the index writes as several words (深度学习 → 深度, 学习) counts as those.
+            out.extend((source, part, score / best) for score, target in scored[:KEPT] if score > 0
+                       for part in self.lexicon.index_terms(target))
         return out
 
     def search(self, text: str, k: int = 100) -> tuple[list[Hit], QueryPlan]:

