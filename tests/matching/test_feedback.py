@@ -244,6 +244,20 @@ def test_expert_verdicts_are_kept_apart_from_achievement_verdicts(org_admin, ope
         services.record_click(user=UserFactory(), impression_id=shown.pk)
 
 
+def test_the_back_office_shows_the_expert_of_impressions_and_verdicts(org_admin, operator, client_for):
+    expert = _weld_expert(name="李焊工")
+    demand = _weld_demand(org_admin, operator)
+    client_for(org_admin.user).get(reverse("demand:detail", args=[demand.pk]))
+    shown = Impression.objects.get(surface="experts", expert=expert)
+    services.give_feedback(user=org_admin.user, impression_id=shown.pk, verdict="interested", reason="焊接专家")
+    office = client_for(operator, language="en")
+    impressions = office.get("/backoffice/matching/impression/")
+    assert impressions.status_code == 200 and "李焊工" in impressions.content.decode()
+    verdicts = office.get("/backoffice/matching/feedback/", {"q": "李焊工"})
+    assert verdicts.status_code == 200 and list(verdicts.context["cl"].result_list) == [Feedback.objects.get()]
+    assert "Experts for a demand" in verdicts.content.decode()
+
+
 def test_training_leaves_expert_verdicts_out(org_admin, operator):
     from duijie.core.errors import DomainError
 
