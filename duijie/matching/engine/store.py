@@ -88,22 +88,43 @@ class _Shard:
         import tantivy
 
         self.schema = _schema()
+        self.path = path
         if path is not None:
             path.mkdir(parents=True, exist_ok=True)
         self.index = tantivy.Index(self.schema, path=str(path) if path is not None else None)
         self._searcher = self.index.searcher()
+        self._stamp = self._meta_stamp()
+        self.df: dict[tuple[str, str], int] = {}  # (field, term) → documents, for the searcher in use
 
     def searcher(self) -> Any:
         return self._searcher
 
-    def refresh(self) -> None:
+    def _meta_stamp(self) -> int:
+        try:
+            return (self.path / "meta.json").stat().st_mtime_ns if self.path is not None else 0
+        except OSError:
+            return 0
+
+    def refresh(self, force: bool = False) -> None:
+        """A new searcher when the shard changed (every commit rewrites meta.json)."""
+        stamp = self._meta_stamp()
+        if not force and stamp == self._stamp:
+            return
         try:
             self.index.reload()
             self._searcher = self.index.searcher()
+            self._stamp = stamp
+            self.df = {}
         except ValueError:
             # The folder is gone (a retired generation removed): the searcher we hold still reads its
             # files, which stay open until we let it go.
             pass
+
+    def doc_freq(self, field: str, term: str) -> int:
+        found = self.df.get((field, term))
+        if found is None:
+            found = self.df[(field, term)] = int(self._searcher.doc_freq(field, term))
+        return found
 
 
 class TantivyStore:
@@ -127,10 +148,10 @@ class TantivyStore:
     def refresh(self, force: bool = False) -> None:
         """Pick up commits of other processes (cheap; at most every ``REFRESH_SECONDS``)."""
         now = time.monotonic()
-        if force or now - self._refreshed >= self.REFRESH_SECONDS:
+        if force or (self.path is not None and now - self._refreshed >= self.REFRESH_SECONDS):
             self._refreshed = now
             for shard in self.shards.values():
-                shard.refresh()
+                shard.refresh(force)
 
     def search(self, lang: str, clauses: Sequence[Clause], k: int) -> list[tuple[int, float]]:
         import tantivy
@@ -158,11 +179,11 @@ class TantivyStore:
         return self.path is not None
 
     def doc_freq(self, lang: str, field: str, term: str) -> int:
-        return int(self.shards[lang].searcher().doc_freq(field, term))
+        return self.shards[lang].doc_freq(field, term)
 
     def doc_freqs(self, lang: str, field: str, terms: Sequence[str]) -> dict[str, int]:
-        searcher = self.shards[lang].searcher()
-        return {term: int(searcher.doc_freq(field, term)) for term in terms}
+        shard = self.shards[lang]
+        return {term: shard.doc_freq(field, term) for term in terms}
 
     def num_docs(self, lang: str) -> int:
         return int(self.shards[lang].searcher().num_docs)

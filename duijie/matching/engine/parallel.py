@@ -1,0 +1,62 @@
+"""Analysis of many documents on several cores, for full builds.
+
+Analysis (segmentation, stemming, two-way translation) is pure Python and takes the CPU; the store
+takes the rows in one writer. ``rows`` hands documents to forked worker processes in chunks, in
+order, each worker inheriting the parent's loaded dictionaries (so none loads CC-CEDICT again), and
+yields the analysed rows in the documents' order. With one worker it runs in this process.
+
+Forking is for a process that runs no other threads (a command, a benchmark): the web process's
+background rebuild analyses in its own thread instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+from collections.abc import Iterable, Iterator
+
+from duijie.matching.engine.index import Doc, Index
+from duijie.matching.engine.store import Row
+
+CHUNK = 256
+_index: Index | None = None  # the index being built, as the forked workers inherit it
+
+
+def _analyse(chunk: list[tuple[int, Doc]]) -> list[Row]:
+    assert _index is not None
+    # The key comes from the parent, which alone numbers the ids that are not numbers.
+    return [dataclasses.replace(_index.row(doc), key=key) for key, doc in chunk]
+
+
+def _chunks(index: Index, docs: Iterable[Doc], size: int) -> Iterator[list[tuple[int, Doc]]]:
+    chunk: list[tuple[int, Doc]] = []
+    for doc in docs:
+        if index.keep_docs:
+            index.docs[doc.id] = doc
+        chunk.append((index.key(doc.id), doc))
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def rows(index: Index, docs: Iterable[Doc], workers: int) -> Iterator[Row]:
+    """The analysed rows of ``docs`` for ``index``, in order, analysed by ``workers`` processes."""
+    global _index
+    if workers <= 1:
+        yield from index.rows(docs)
+        return
+    _index = index
+    context = multiprocessing.get_context("fork")
+    try:
+        with context.Pool(workers) as pool:
+            for analysed in pool.imap(_analyse, _chunks(index, docs, CHUNK)):
+                yield from analysed
+    finally:
+        _index = None
+
+
+def build(index: Index, docs: Iterable[Doc], workers: int) -> int:
+    """Analyse ``docs`` on ``workers`` cores into the (empty) ``index``; returns how many."""
+    return index.store.bulk_load(rows(index, docs, workers))
