@@ -49,6 +49,7 @@ from django.db import connection
 from django.utils import timezone
 
 from duijie.matching.engine import index as engine
+from duijie.matching.engine import parallel
 from duijie.matching.engine.store import Store, TantivyStore
 
 logger = logging.getLogger(__name__)
@@ -405,12 +406,13 @@ def _apply(ix: engine.Index, changed: list[int]) -> None:
                    [pk for pk in changed if pk not in public])
 
 
-def rebuild(*, background: bool, requested_by: str = "",
-            progress: Callable[[Status], None] | None = None) -> Status:
+def rebuild(*, background: bool, requested_by: str = "", progress: Callable[[Status], None] | None = None,
+            workers: int = 1) -> Status:
     """Build a new generation of the achievements index from the database and put it in use.
 
     One build at a time: a request while one runs returns the running one's status. In the
-    background, the build runs in a thread of this process and this returns at once."""
+    background, the build runs in a thread of this process and this returns at once. ``workers`` > 1
+    analyses on that many forked processes (commands only: a web process has other threads)."""
     backend = _handle().backend
     current = Status.of(backend.status())
     if current.state == "running" and not _free(backend):
@@ -422,7 +424,7 @@ def rebuild(*, background: bool, requested_by: str = "",
                                   name="duijie-matching-rebuild")
         thread.start()
         return status
-    return _build(backend, status, progress)
+    return _build(backend, status, progress, workers)
 
 
 def _free(backend: Backend) -> bool:
@@ -437,7 +439,7 @@ def _build_in_thread(backend: Backend, status: Status, progress: Callable[[Statu
         connection.close()  # the thread's own connection
 
 
-def _build(backend: Backend, status: Status, progress: Callable[[Status], None] | None) -> Status:
+def _build(backend: Backend, status: Status, progress: Callable[[Status], None] | None, workers: int = 1) -> Status:
     started = time.perf_counter()
     with backend.lock("build", wait=True):
         name = f"gen-{int(time.time() * 1000)}"
@@ -449,8 +451,9 @@ def _build(backend: Backend, status: Status, progress: Callable[[Status], None] 
             ix = engine.Index(store=backend.store(name, building=True), keep_docs=False)
 
             def analysed() -> Iterator[Any]:
-                for achievement in rows.iterator(chunk_size=500):
-                    yield ix.row(achievement_doc(achievement))
+                docs = (achievement_doc(a) for a in rows.iterator(chunk_size=500))
+                for row in parallel.rows(ix, docs, workers):
+                    yield row
                     status.done += 1
                     if status.done % PROGRESS_EVERY == 0:
                         backend.save_status(status.__dict__)

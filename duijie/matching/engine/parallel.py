@@ -51,7 +51,16 @@ def rows(index: Index, docs: Iterable[Doc], workers: int) -> Iterator[Row]:
     context = multiprocessing.get_context("fork")
     try:
         with context.Pool(workers) as pool:
-            for analysed in pool.imap(_analyse, _chunks(index, docs, CHUNK)):
+            # The documents are read here, in the caller's thread (a database cursor belongs to its
+            # thread), a few chunks per worker at a time.
+            batch: list[list[tuple[int, Doc]]] = []
+            for chunk in _chunks(index, docs, CHUNK):
+                batch.append(chunk)
+                if len(batch) >= 4 * workers:
+                    for analysed in pool.imap(_analyse, batch):
+                        yield from analysed
+                    batch = []
+            for analysed in pool.imap(_analyse, batch):
                 yield from analysed
     finally:
         _index = None

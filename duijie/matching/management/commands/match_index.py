@@ -10,6 +10,7 @@ index follows the hall's change log at every match (docs/matching.md, "The index
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -20,6 +21,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--rebuild", action="store_true", help="build a new generation from the database")
+        parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                            help="processes analysing the texts (default: one per core)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         from duijie.matching import indexes
@@ -28,7 +31,8 @@ class Command(BaseCommand):
             def progress(status: indexes.Status) -> None:
                 self.stderr.write(f"  {status.done}/{status.total} ({status.percent}%)")
 
-            status = indexes.rebuild(background=False, requested_by="duijie match_index", progress=progress)
+            status = indexes.rebuild(background=False, requested_by="duijie match_index", progress=progress,
+                                     workers=max(1, options["workers"]))
             if status.state != "done":
                 raise CommandError(f"the build failed: {status.error}")
             rate = round(status.done / status.seconds) if status.seconds else status.done
