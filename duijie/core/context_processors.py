@@ -40,6 +40,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             (_("Screening queue"), reverse("supply:screening_queue")),
             (_("Demand screening"), reverse("demand:screening")),
             (_("Users and roles"), reverse("accounts:user_list")),
+            (_("Matching index"), reverse("matching:index")),
             (_("Audit log"), reverse("core:audit_log")),
             (_("Back office"), reverse("admin:index")),
         ]
