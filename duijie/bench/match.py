@@ -123,6 +123,10 @@ def _measure(size: int, data: Path, log: runtime.Log) -> dict[str, Any]:
     result["engine"]["short"] = _time(lambda q: ix.search(q, 10), short)
     result["engine"]["long"] = _time(lambda q: ix.search(q, 10), long)
     shutil.rmtree(folder, ignore_errors=True)
+    # The peak so far: the corpus, the engine's build (its analysis workers are processes of their own)
+    # and its searches; the raw baselines below hold every document's terms at once and add to it.
+    result["engine"]["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    result["engine"]["workers_peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
 
     log("  raw bm25s and tantivy over the same terms")
     terms = [index.doc_terms(d) or ["∅"] for d in docs]
