@@ -174,7 +174,7 @@ class Index:
         terms = [term for term, _word in pairs]
         words = {term: word for term, word in pairs}
         candidates: list[tuple[str, str, float]] = []
-        zh = analysis.zh_words(text)
+        zh = self.lexicon.zh_units(text)
         if zh:
             candidates += self.lexicon.zh_to_en(zh, limit=CANDIDATES)
         en = analysis.en_words(text)

@@ -32,6 +32,7 @@ PROPER_WEIGHT = 0.3  # a proper-noun entry (capitalised pinyin), when the word a
 STEM_ONLY = 0.3  # an English phrase that matches a definition by its stems only, not word for word
 PART_WEIGHT = 0.7  # translations of a part of a word that the dictionary lacks
 WITHIN_DEFINITION = 0.3  # an English word that is part of a definition ("feature" in "distinctive feature")
+AGREEMENT = 0.5  # how much a document word's senses are chosen by how surely they translate back
 DOCUMENT_SENSES = 3  # English stems a Chinese document's word is indexed under
 DOCUMENT_WITHIN = False  # whether a document's words are translated so too
 WITHIN_CANDIDATES = 30  # such headwords looked at per English word, the likeliest first
@@ -44,12 +45,13 @@ class Lexicon:
         self.zh_en = zh_en
         self.en_zh = en_zh
         self.surface = surface or {}  # a definition's words, as written → the headwords it defines
-        self._within: dict[str, list[str]] | None = None  # English stem → headwords with it in a definition
+        self._within: dict[str, list[str]] | None = None
+        self._stem_mass: dict[str, float] | None = None  # English stem → its headwords' summed weights  # English stem → headwords with it in a definition
         self._ranked_cache: dict[str, list[tuple[str, float]]] = {}
         self._parts_cache: dict[str, list[str]] = {}
         self._terms_cache: dict[str, list[str]] = {}
         self._senses_cache: dict[tuple[str, int], list[str]] = {}
-        self._best_cache: dict[tuple[tuple[str, ...], tuple[str, ...], int], list[tuple[str, float]]] = {}
+        self._best_cache: dict[tuple[tuple[str, ...], tuple[str, ...], int, bool], list[tuple[str, float]] | None] = {}
 
     def zh_to_en(self, words: list[str], limit: int = 4) -> list[tuple[str, str, float]]:
         """(Chinese word, English stem, weight) for each word's commonest translations; a word the
@@ -76,16 +78,13 @@ class Lexicon:
             for i in range(len(stems) - size + 1):
                 if any(used[i : i + size]):
                     continue
-                key = tuple(stems[i : i + size])
-                found = self.en_zh.get(key, [])
-                if size == 1 and within:
-                    found = found + [zh for zh in self.within(key[0]) if zh not in found]
-                if found:
+                ranked = self._best(tuple(stems[i : i + size]), tuple(written[i : i + size]), limit,
+                                    within and size == 1)
+                if ranked is not None:
                     for i2 in range(i, i + size):
                         used[i2] = True
                     phrase = " ".join(words[i : i + size])
-                    out.extend((phrase, zh, weight * size)
-                               for zh, weight in self._best(found, key, tuple(written[i : i + size]), limit))
+                    out.extend((phrase, zh, weight * size) for zh, weight in ranked)
         return out
 
     def translate_document(self, text: str, lang: str, limit: int = 0) -> list[tuple[str, str]]:
@@ -95,12 +94,34 @@ class Lexicon:
         out: list[tuple[str, str]] = []
         limit = limit or DOCUMENT_SENSES
         if lang == "zh":
-            for word in analysis.zh_words(text):
+            for word in self.zh_units(text):
                 out.extend((word, stem) for stem in self._word_senses(word, limit))
             return out
         words = analysis.en_words(text)
-        return [(phrase, term) for phrase, zh, _weight in self.en_to_zh(words, within=DOCUMENT_WITHIN)
+        return [(phrase, term) for phrase, zh, _weight in self.en_to_zh(words, limit, within=DOCUMENT_WITHIN)
                 for term in self.index_terms(zh)] if words else []
+
+    def zh_units(self, text: str) -> list[str]:
+        """The Chinese words of ``text`` to translate: the segmenter's words, except that two or three
+        in a row that the dictionary has as one headword stay together (小 波 → 小波 "wavelet", 时间 序列
+        → 时间序列 "time series"); stop words are left out and never joined."""
+        units: list[str] = []
+        stop, known = analysis.ZH_STOP, self.zh_en
+        for run in analysis._HAN_RUNS.findall(analysis.normalise(text)):
+            words = analysis._cut(run)
+            i, n = 0, len(words)
+            while i < n:
+                word = words[i]
+                i += 1
+                if word in stop:
+                    continue
+                if i < n and words[i] not in stop:
+                    if i + 1 < n and words[i + 1] not in stop and word + words[i] + words[i + 1] in known:
+                        word, i = word + words[i] + words[i + 1], i + 2
+                    elif word + words[i] in known:
+                        word, i = word + words[i], i + 1
+                units.append(word)
+        return units
 
     def parts(self, word: str) -> list[str]:
         """The dictionary words that ``word`` is made of, longest pieces preferred (characters in no
@@ -141,16 +162,42 @@ class Lexicon:
         found = self._senses_cache.get((word, limit))
         if found is None:
             parts = [word] if word in self.zh_en else self.parts(word)
-            found = [stem for part in parts for stem, _weight in self._ranked(part)[:limit]]
+            found = [stem for part in parts for stem, _weight in self._agreed(part)[:limit]]
             self._senses_cache[(word, limit)] = found
         return found
 
-    def _best(self, candidates: list[str], key: tuple[str, ...], written: tuple[str, ...],
-              limit: int = 3) -> list[tuple[str, float]]:
-        found = self._best_cache.get((key, written, limit))
-        if found is None:
-            found = self._best_cache[(key, written, limit)] = self._rank(candidates, key, written, limit)
-        return found
+    def _agreed(self, word: str) -> list[tuple[str, float]]:
+        """A Chinese word's English stems ranked by how strongly each leads to the word and back: the
+        word's weight for the stem times, to the power ``AGREEMENT``, the word's share of the stem's
+        Chinese headwords (weighted by jieba's word frequencies): "feature" leads to 特征 more than
+        "trait" does."""
+        if not AGREEMENT:
+            return self._ranked(word)
+        if self._stem_mass is None:
+            mass: dict[str, float] = defaultdict(float)
+            freq = word_frequencies()
+            for zh, stems in self.zh_en.items():
+                for s, weight in stems.items():
+                    mass[s] += weight * math.log(2 + freq.get(zh, 0))
+            self._stem_mass = dict(mass)
+        prior = math.log(2 + word_frequencies().get(word, 0))
+        scored = [(stem, weight * (weight * prior / self._stem_mass[stem]) ** AGREEMENT)
+                  for stem, weight in self._ranked(word)]
+        return sorted(scored, key=lambda kv: (-kv[1], kv[0]))
+
+    def _best(self, key: tuple[str, ...], written: tuple[str, ...], limit: int,
+              within: bool) -> list[tuple[str, float]] | None:
+        """The ranked Chinese words for an English phrase (``key`` its stems, ``written`` its words), or
+        None when the dictionary has none. Cached."""
+        cache_key = (key, written, limit, within)
+        if cache_key in self._best_cache:
+            return self._best_cache[cache_key]
+        found = self.en_zh.get(key, [])
+        if within:
+            found = found + [zh for zh in self.within(key[0]) if zh not in found]
+        ranked = self._rank(found, key, written, limit) if found else None
+        self._best_cache[cache_key] = ranked
+        return ranked
 
     def _rank(self, candidates: list[str], key: tuple[str, ...], written: tuple[str, ...],
               limit: int) -> list[tuple[str, float]]:
