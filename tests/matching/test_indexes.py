@@ -58,10 +58,13 @@ def test_publish_edit_and_archive_reach_the_next_query():
 
     supply_services.achievement_transition(actor=operator, achievement=first, name="archive")
     assert _found("焊缝") == []
+    # Withdrawn from the hall (returned to its institution for changes): gone too.
+    supply_services.achievement_transition(actor=operator, achievement=second, name="return", reason="补充数据")
+    assert _found("无人机植保") == []
     # All of it applied to the same generation: incremental, not rebuilt.
     assert (_folder() / "CURRENT").read_text() == generation
     state = json.loads((_folder() / generation / "state.json").read_text())
-    assert state["docs"] == 1
+    assert state["docs"] == 0
 
 
 def test_another_process_sees_a_change_applied_by_one():
