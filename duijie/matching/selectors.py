@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from duijie.demand import policies as demand_policies
+from duijie.matching import dense as dense_retrieval
 from duijie.matching import indexes
 from duijie.matching.engine import index as engine
 from duijie.matching.engine import rerank
@@ -68,6 +69,7 @@ def recommendations_for_demand(*, user: Any, demand: Any, k: int = 10) -> list[R
     if not demand_policies.is_privileged(user, demand):
         return []
     hits, plan = achievements_index().search(demand_query(demand), rerank.RERANK_DEPTH)
+    hits = dense_retrieval.fuse_for_demand(demand_query(demand), hits, plan)
     if not hits:
         return []
     # A region's ancestors come with it (regions nest four deep): no query per candidate.

@@ -1,7 +1,7 @@
 """``duijie match rank`` and ``duijie match eval``: the matching engine with no database.
 
-    duijie match rank --achievements A.jsonl --demands D.jsonl --top K --out RUN.tsv
-    duijie match eval --data DIR        # engine and the BM25 baseline, in the same run
+    duijie match rank --achievements A.jsonl --demands D.jsonl --top K --out RUN.tsv [--dense MODEL_DIR]
+    duijie match eval --data DIR [--dense MODEL_DIR]   # engine and the BM25 baseline (and fused), same run
     duijie match train [--data DIR]     # fit the re-ranking weights from feedback, store a new version
 """
 
@@ -21,11 +21,28 @@ def _jsonl(path: str | Path) -> list[dict[str, Any]]:
 
 
 def engine_rank(achievements: list[dict[str, Any]], demands: list[dict[str, Any]],
-                k: int) -> dict[str, list[tuple[str, float]]]:
-    from duijie.matching.engine import index
+                k: int, dense_model: str = "") -> dict[str, list[tuple[str, float]]]:
+    """The top ``k`` achievements for each demand; with ``dense_model`` (a local sentence-transformers
+    model directory), the lexical hits fused with the dense ones (engine.dense)."""
+    from duijie.matching.engine import dense, index
 
-    ix = index.Index(index.docs_from_jsonl(achievements))
-    return {d["id"]: [(h.id, h.score) for h in ix.search(d["text"], k)[0]] for d in demands}
+    docs = index.docs_from_jsonl(achievements)
+    ix = index.Index(docs)
+    if not dense_model:
+        return {d["id"]: [(h.id, h.score) for h in ix.search(d["text"], k)[0]] for d in demands}
+    try:
+        model = dense.load_model(dense_model)
+    except dense.DenseUnavailable as exc:
+        raise CommandError(str(exc)) from exc
+    vectors = dense.build(model, docs)
+    queries = model.encode([d["text"] for d in demands])
+    depth = max(k, dense.DEPTH)
+    runs = {}
+    for d, query in zip(demands, queries, strict=True):
+        hits, plan = ix.search(d["text"], depth)
+        found = dense.evidence_for(model, vectors, d["text"], plan.lang, hits, depth, vector=query)
+        runs[d["id"]] = [(h.id, h.score) for h in dense.fuse(hits, found, coverage=plan.coverage, k=k)]
+    return runs
 
 
 class Command(BaseCommand):
@@ -38,16 +55,20 @@ class Command(BaseCommand):
         rank.add_argument("--demands", required=True)
         rank.add_argument("--top", type=int, default=100)
         rank.add_argument("--out", required=True)
+        rank.add_argument("--dense", default="", metavar="MODEL_DIR",
+                          help="fuse with this local sentence-transformers model (the dense extra)")
         ev = sub.add_parser("eval", help="nDCG@10, MRR@10, R@100 for the engine and the BM25 baseline")
         ev.add_argument("--data", required=True, help="a folder with achievements.jsonl, demands.jsonl, qrels.tsv")
         ev.add_argument("--json", default="", help="also write the figures to this file")
+        ev.add_argument("--dense", default="", metavar="MODEL_DIR",
+                        help="also score the engine fused with this local sentence-transformers model")
         train = sub.add_parser("train", help="fit re-ranking weights from the recorded verdicts")
         train.add_argument("--data", default="", help="also score the dev folder under the old and new model")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "rank":
             achievements, demands = _jsonl(options["achievements"]), _jsonl(options["demands"])
-            runs = engine_rank(achievements, demands, max(1, options["top"]))
+            runs = engine_rank(achievements, demands, max(1, options["top"]), options.get("dense") or "")
             with open(options["out"], "w", encoding="utf-8") as out:
                 for demand in demands:
                     for n, (doc, score) in enumerate(runs[demand["id"]], start=1):
@@ -56,7 +77,7 @@ class Command(BaseCommand):
         if options["action"] == "train":
             self._train(options.get("data") or "")
             return
-        self._eval(Path(options["data"]), options.get("json") or "")
+        self._eval(Path(options["data"]), options.get("json") or "", options.get("dense") or "")
 
     def _train(self, data: str) -> None:
         from duijie.core.errors import DomainError
@@ -102,7 +123,7 @@ class Command(BaseCommand):
             self.stdout.write(f"dev {label} ({model.version}): nDCG@10 {overall['nDCG@10']:.3f}, "
                               f"MRR@10 {overall['MRR@10']:.3f}")
 
-    def _eval(self, data: Path, json_out: str) -> None:
+    def _eval(self, data: Path, json_out: str, dense_model: str = "") -> None:
         from duijie.matching.engine import baseline, evaluate
 
         try:
@@ -114,9 +135,14 @@ class Command(BaseCommand):
         demand_lang = {d["id"]: d.get("lang", "") for d in demands}
         doc_lang = {a["id"]: a.get("lang", "") for a in achievements}
         figures: dict[str, Any] = {}
-        for name, ranker in (("baseline BM25 (jieba)", lambda: baseline.rank(achievements, demands, 100)),
-                             ("engine", lambda: {d: [i for i, _s in hits] for d, hits in
-                                                 engine_rank(achievements, demands, 100).items()})):
+        rankers = [("baseline BM25 (jieba)", lambda: baseline.rank(achievements, demands, 100)),
+                   ("engine", lambda: {d: [i for i, _s in hits] for d, hits in
+                                       engine_rank(achievements, demands, 100).items()})]
+        if dense_model:
+            rankers.append(("fused (engine + dense)", lambda: {d: [i for i, _s in hits] for d, hits in
+                                                               engine_rank(achievements, demands, 100,
+                                                                           dense_model).items()}))
+        for name, ranker in rankers:
             started = time.perf_counter()
             runs = ranker()
             seconds = time.perf_counter() - started
