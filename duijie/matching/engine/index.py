@@ -36,6 +36,7 @@ COVERAGE_BAND = (0.65, 0.85)
 _FREE_KEYS = 1 << 62  # keys of ids that are not numbers (runs built in memory)
 CANDIDATES, KEPT = 8, 3  # dictionary translations looked at, and kept, per source word
 SENSE_POWER = 0.5
+GLUED_LENGTH = 8  # an unknown English word this long or longer may be two words glued together
 
 
 @dataclass
@@ -170,19 +171,35 @@ class Index:
         self.store.write([], keys)
 
     def plan(self, text: str) -> QueryPlan:
-        pairs = analysis.terms_with_words(text)
+        pairs = [pair for term, word in analysis.terms_with_words(text) for pair in self._unglued(term, word)]
         terms = [term for term, _word in pairs]
         words = {term: word for term, word in pairs}
         candidates: list[tuple[str, str, float]] = []
         zh = self.lexicon.zh_units(text)
         if zh:
             candidates += self.lexicon.zh_to_en(zh, limit=CANDIDATES)
-        en = analysis.en_words(text)
+        en = [word for _term, word in pairs if not analysis._HAN.match(word)]
         if en:
             candidates += self.lexicon.en_to_zh(en, limit=CANDIDATES)
         own = set(terms)
         translations = self._in_corpus_sense([(s, t, w) for s, t, w in candidates if t not in own])
         return QueryPlan(terms=terms, translations=translations, words=words, lang=analysis.language(text))
+
+    def _unglued(self, term: str, word: str) -> list[tuple[str, str]]:
+        """An English word that no document and no dictionary entry has, split into the two words it
+        is glued from when both are known (PDF extraction loses spaces: "nitrogenrate" → nitrogen,
+        rate; a stop word on one side drops: "credibilityof" → credibility); else the word itself."""
+        if len(word) < GLUED_LENGTH or not word.isalpha() or self.df.get(term, 0) or term in self.lexicon.en_zh:
+            return [(term, word)]
+        best: tuple[int, list[str]] | None = None
+        for cut in range(2, len(word) - 1):
+            parts = [part for part in (word[:cut], word[cut:]) if part not in analysis.EN_STOP]
+            if len(parts) == 2 and min(map(len, parts)) < 3:
+                continue
+            frequency = min(self.df.get(stem, 0) for stem in analysis.stem(parts))
+            if frequency and (best is None or frequency > best[0]):
+                best = (frequency, parts)
+        return list(zip(analysis.stem(best[1]), best[1], strict=True)) if best else [(term, word)]
 
     def _in_corpus_sense(self, candidates: list[tuple[str, str, float]]) -> list[tuple[str, str, float]]:
         """Each source word's translations re-weighted by how common they are in the indexed documents

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from functools import lru_cache
 
 from duijie.matching.engine import analysis
@@ -24,8 +24,10 @@ _SKIP = re.compile(r"^(surname|variant of|old variant|see |abbr\.|used in|erhua|
 # Senses that a technical text hardly means.
 _MINOR = re.compile(r"^\((fig\.|literary|old|archaic|dialect|slang|internet slang|tw|derog\.|honorific|polite)\)",
                     re.IGNORECASE)
-# Single characters are too ambiguous to translate, except chemical elements ("carbon (chemistry)").
+# Single characters are mostly too ambiguous to translate, except chemical elements ("carbon
+# (chemistry)") and characters with one entry of at most ``SINGLE_SENSES`` senses (膜 "membrane; film").
 _ELEMENT = re.compile(r"^[a-z]+ \(chemistry\)$")
+SINGLE_SENSES = 3
 MAX_SENSES = 8
 SENSE_DECAY = 0.8  # each later sense of an entry weighs this much of the one before
 PROPER_WEIGHT = 0.3  # a proper-noun entry (capitalised pinyin), when the word also has a common one
@@ -245,13 +247,16 @@ def cedict() -> Lexicon:
 
     entries = [(e["simplified"], e["pinyin"][:1].isupper(), e["definitions"]) for e in CcCedict().get_entries()]
     common = {word for word, proper, _senses in entries if not proper}
+    single_entries = Counter(word for word, proper, _senses in entries if len(word) == 1 and not proper)
     zh_en: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     en_zh: dict[tuple[str, ...], list[str]] = defaultdict(list)
     surface: dict[tuple[str, ...], set[str]] = defaultdict(set)
     for word, proper, senses in entries:
         if not analysis._HAN.match(word):
             continue
-        if len(word) < 2 and not (senses and _ELEMENT.match(senses[0])):
+        if len(word) < 2 and not (senses and _ELEMENT.match(senses[0])) and not (
+                not proper and single_entries[word] == 1
+                and sum(1 for sense in senses if not (_SKIP.match(sense) or _MINOR.match(sense))) <= SINGLE_SENSES):
             continue
         weight = PROPER_WEIGHT if proper and word in common else 1.0
         for sense in senses[:MAX_SENSES]:
