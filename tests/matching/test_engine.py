@@ -37,6 +37,55 @@ def test_translations_both_ways():
     assert ("blockchain", "区块链") in en_zh and ("consensus", "共识") in en_zh
 
 
+@pytest.mark.parametrize(("words", "expected"), [
+    (["樟树"], ("樟树", "camphor")),  # the common word before the county-level city of the same name
+    (["碳储量"], ("碳", "carbon")),  # not in the dictionary: translated by its parts, elements included
+    (["碳储量"], ("储量", "reserv")),
+    (["膜"], ("膜", "membran")),  # a character with one short entry
+])
+def test_a_chinese_word_translates_to_its_likeliest_english_stem(words, expected):
+    translations = lexicon.cedict().zh_to_en(words, limit=3)
+    assert expected in [(source, stem) for source, stem, _weight in translations]
+    assert translations[0][2] == max(w for s, _t, w in translations if s == translations[0][0])
+
+
+def test_single_characters_with_many_senses_stay_untranslated():
+    assert lexicon.cedict().zh_to_en(["热", "水"]) == []
+
+
+@pytest.mark.parametrize(("words", "best"), [
+    (["social"], "社会性"),  # a definition in the word itself ("social") before one that stems alike ("socialism")
+    (["consensus"], "共识"),
+    (["classification"], "类别"),
+])
+def test_an_english_word_translates_to_its_likeliest_chinese_word(words, best):
+    assert lexicon.cedict().en_to_zh(words, limit=3)[0][1] == best
+
+
+def test_the_verb_of_a_noun_the_stemmer_keeps_apart_is_looked_up_too():
+    assert "应用" in [zh for _en, zh, _w in lexicon.cedict().en_to_zh(["application"], limit=5)]
+
+
+def test_words_in_a_row_that_the_dictionary_has_as_one_headword_are_translated_together():
+    lx = lexicon.cedict()
+    assert lx.zh_units("小波变换的时间序列") == ["小波", "变换", "时间序列"]
+    assert ("小波", "wavelet") in lx.translate_document("小波变换", "zh")
+
+
+def test_headwords_are_written_as_the_index_writes_them():
+    lx = lexicon.cedict()
+    assert lx.index_terms("深度学习") == ["深度", "学习"]
+    assert lx.translate_document("deep learning", "en") == [("deep learning", "深度"), ("deep learning", "学习")]
+    plan = index.Index(DOCS).plan("deep learning for welds")
+    assert {("deep learning", "深度"), ("deep learning", "学习")} <= {(s, t) for s, t, _w in plan.translations}
+
+
+def test_an_unknown_english_word_glued_from_two_known_ones_is_split():
+    ix = index.Index(DOCS)
+    assert ix.plan("weldsdefects").terms == ["weld", "defect"]
+    assert ix.plan("crackweld").terms == ["crackweld"]  # "crack" is in no document
+
+
 DOCS = [
     index.Doc("zh-1", title="基于区块链的共识机制研究", abstract="提出一种改进的拜占庭容错共识算法。", lang="zh"),
     index.Doc("zh-2", title="焊缝缺陷的深度学习检测", abstract="卷积神经网络识别焊缝气孔。", lang="zh"),

@@ -29,10 +29,10 @@ from duijie.matching.engine.lexicon import Lexicon, cedict
 from duijie.matching.engine.store import FIELDS, LANGS, Clause, Row, Store
 
 FIELD_WEIGHTS = {"title": 2, "keywords": 2, "abstract": 1}
-QUERY_TRANSLATION_WEIGHT = 0.5
-DOC_TRANSLATION_WEIGHT = 1.0
+QUERY_TRANSLATION_WEIGHT = 0.75
+DOC_TRANSLATION_WEIGHT = 1.3
 GAIN_WHEN_NOT, GAIN_WHEN_COVERED = 1.0, 0.3
-COVERAGE_BAND = (0.65, 0.85)
+COVERAGE_BAND = (0.5, 0.8)
 _FREE_KEYS = 1 << 62  # keys of ids that are not numbers (runs built in memory)
 CANDIDATES, KEPT = 8, 3  # dictionary translations looked at, and kept, per source word
 SENSE_POWER = 0.5

@@ -32,6 +32,7 @@ MAX_SENSES = 8
 SENSE_DECAY = 0.8  # each later sense of an entry weighs this much of the one before
 PROPER_WEIGHT = 0.3  # a proper-noun entry (capitalised pinyin), when the word also has a common one
 STEM_ONLY = 0.3  # an English phrase that matches a definition by its stems only, not word for word
+VARIANT_WEIGHT = 0.8  # translations of the verb an English noun is made from
 PART_WEIGHT = 0.7  # translations of a part of a word that the dictionary lacks
 WITHIN_DEFINITION = 0.3  # an English word that is part of a definition ("feature" in "distinctive feature")
 AGREEMENT = 0.5  # how much a document word's senses are chosen by how surely they translate back
@@ -198,6 +199,17 @@ class Lexicon:
         if within:
             found = found + [zh for zh in self.within(key[0]) if zh not in found]
         ranked = self._rank(found, key, written, limit) if found else None
+        if len(key) == 1:
+            # The noun that the stemmer keeps apart from its verb: recognition → recognize (识别).
+            for variant in _variants(written[0]):
+                vkey = tuple(analysis.stem([variant]))
+                if vkey != key and self.en_zh.get(vkey):
+                    more = [(zh, weight * VARIANT_WEIGHT)
+                            for zh, weight in self._rank(self.en_zh[vkey], vkey, (variant,), limit)]
+                    merged = {zh: weight for zh, weight in (ranked or []) + more[::-1]}
+                    for zh, weight in (ranked or []):
+                        merged[zh] = max(merged[zh], weight)
+                    ranked = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
         self._best_cache[cache_key] = ranked
         return ranked
 
@@ -225,6 +237,15 @@ def _surface(word: str) -> str:
     "social" and "socialism" not."""
     word = word.lower()
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+_VARIANTS = (("ification", "ify"), ("ication", "y"), ("nition", "nize"), ("isation", "ise"), ("ization", "ize"))
+
+
+def _variants(word: str) -> list[str]:
+    """The verb an English noun is made from, where the stemmer does not find it (classification →
+    classify, application → apply, recognition → recognize)."""
+    return [word[: -len(end)] + base for end, base in _VARIANTS if word.endswith(end) and len(word) > len(end) + 2]
 
 
 def _segment(word: str, known: dict[str, dict[str, float]]) -> list[str]:
