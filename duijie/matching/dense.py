@@ -124,7 +124,14 @@ def _embed_in_background(key: str, version: tuple[int, str], index: engine_dense
             current = _indexes.get(key)
             if current is None or current[0] == version:
                 _indexes[key] = (version, index)
-            # else the hall moved on meanwhile: the next request starts from this index's vectors on disk
+            else:
+                # The hall moved on meanwhile: add what was embedded to the index in use and let the next
+                # request bring that up to date (it removes what is no longer public, embeds the rest).
+                merged = current[1].copy()
+                rows = [index.ids.index(d.id) for d in stale if d.id in index]
+                merged.add([index.ids[r] for r in rows], index.matrix[rows], [index.hashes[r] for r in rows],
+                           [index.langs[r] for r in rows])
+                _indexes[key] = ((-1, ""), merged)
         logger.info("dense index: %d achievements embedded", len(stale))
     except Exception:
         logger.exception("dense index: embedding %d achievements failed", len(stale))

@@ -394,3 +394,38 @@ def test_without_a_usable_model_recommendations_are_lexical(settings: Any, tmp_p
         f"DUIJIE_DENSE_MODEL: dense model: {tmp_path / 'no-model'} is not a directory (a local sentence-transformers "
         "model is needed; nothing is downloaded); recommendations use the lexical engine alone"]  # once
     product.reset()
+
+
+def _wait_for_background_embedding() -> None:
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name == "dense-index":
+            thread.join(120)
+
+
+@pytest.mark.django_db
+def test_many_new_achievements_are_embedded_in_the_background(dense_product: Path, operator: Any,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from duijie.matching import dense as product
+    from duijie.supply import services as supply_services
+    from tests.supply.helpers import published as published_achievement
+
+    monkeypatch.setattr(product, "INLINE_EMBED_LIMIT", 2)
+    made = [published_achievement(title=title, summary=abstract, keywords=[], language="en")
+            for _key, title, abstract in ACHIEVEMENTS[:4]]
+    model = product.encoder()
+    assert model is not None
+    assert len(product.achievements_index(model)) == 0  # the request goes on with what there was
+    # The hall moves, most likely while the thread embeds: either way, what it embedded is kept and what
+    # left the hall goes.
+    supply_services.achievement_transition(actor=operator, achievement=made[0], name="archive")
+    assert str(made[0].pk) not in product.achievements_index(model)
+    _wait_for_background_embedding()
+    index = product.achievements_index(model)
+    assert sorted(index.ids) == sorted(str(a.pk) for a in made[1:])
+    # A small change is embedded by the request itself, and saved.
+    extra = published_achievement(title="Stem cell culture medium", summary="Serum-free.", keywords=[], language="en")
+    index = product.achievements_index(model)
+    assert sorted(index.ids) == sorted(str(a.pk) for a in [*made[1:], extra])
+    assert sorted(dense.DenseIndex.load(product.folder(str(dense_product))).ids) == sorted(index.ids)

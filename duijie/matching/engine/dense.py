@@ -9,13 +9,14 @@
   whole index for a query; saved to and loaded from a directory (``vectors.npy`` + ``ids.json``).
 - ``evidence_for``: the dense evidence for a query, none where the model cannot read the query or a
   document among the lexical top hits; ``fuse``: one ranking from the lexical hits and that evidence
-  (docs/decisions.md, "Dense extra: fusion").
+  (docs/decisions.md, "Dense extra: fusion, languages, the CI model, pgvector").
 
 Plain Python and NumPy; sentence-transformers (and torch) are imported only by ``load_model``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -115,6 +116,10 @@ def _load(directory: Path) -> SentenceEncoder:
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
         raise DenseUnavailable(f"dense retrieval needs the dense extra ({INSTALL_HINT}): {exc}") from exc
+    with contextlib.suppress(ImportError, AttributeError):  # no progress bars in a server's log
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
     try:
         model = SentenceTransformer(str(directory), device="cpu", local_files_only=True)
     except (OSError, ValueError) as exc:

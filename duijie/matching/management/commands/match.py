@@ -139,9 +139,8 @@ class Command(BaseCommand):
                    ("engine", lambda: {d: [i for i, _s in hits] for d, hits in
                                        engine_rank(achievements, demands, 100).items()})]
         if dense_model:
-            rankers.append(("fused (engine + dense)", lambda: {d: [i for i, _s in hits] for d, hits in
-                                                               engine_rank(achievements, demands, 100,
-                                                                           dense_model).items()}))
+            rankers.append(("fused", lambda: {d: [i for i, _s in hits] for d, hits in
+                                              engine_rank(achievements, demands, 100, dense_model).items()}))
         for name, ranker in rankers:
             started = time.perf_counter()
             runs = ranker()
