@@ -873,7 +873,8 @@ def test_user_role_page_by_non_operator_changes_nothing(db, client_for):
 def test_operator_navigation_shows_operator_links(operator, user, client_for):
     operator_page = client_for(operator).get("/")
     assert [url for _, url, _ in operator_page.context["operator_nav_items"]] == [
-        "/hall/screening/", "/demands/screening/", "/accounts/users/", "/operator/audit/", "/backoffice/"
+        "/hall/screening/", "/demands/screening/", "/accounts/users/", "/matching/index/", "/operator/audit/",
+        "/backoffice/",
     ]
     assert client_for(user).get("/").context["operator_nav_items"] == []
 
