@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import contextlib
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -57,7 +58,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "brokers": selectors.brokers_available(user=request.user),
         "terms_version": policies.TERMS_VERSION,
         "challenge": selectors.challenges_visible_to(request.user).filter(demand=demand).first(),
-        "recommendations": _recommendations(request, demand),
+        "recommendations": (recommendations := _recommendations(request, demand)),
+        "matching_building": _matching_building(request, demand) if not recommendations else None,
         "experts": _experts(request, demand),
         "can_create_challenge": policies.can_create_challenge(request.user, demand),
     })
@@ -107,6 +109,15 @@ def _recommendations(request: HttpRequest, demand: Demand) -> list:  # type: ign
     found = matching.recommendations_for_demand(user=request.user, demand=demand, k=8)
     matching_services.log_impressions(user=request.user, surface="demand", recommendations=found)
     return found
+
+
+def _matching_building(request: HttpRequest, demand: Demand) -> Any:
+    """The first build of the matching index while it runs (recommendations come once it is done)."""
+    if demand.status not in ("published", "matching", "brokering") or not policies.is_privileged(request.user, demand):
+        return None
+    from duijie.matching import selectors as matching
+
+    return matching.index_first_build()
 
 
 def _experts(request: HttpRequest, demand: Demand) -> list:  # type: ignore[type-arg]

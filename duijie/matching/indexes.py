@@ -480,6 +480,15 @@ def status() -> Status:
     return _handle().status()
 
 
+def first_build() -> Status | None:
+    """The running build when there is no live index yet, else None."""
+    handle = _handle()
+    if handle.open() is not None:
+        return None
+    current = handle.status()
+    return current if current.state == "running" else None
+
+
 def live_state() -> dict[str, Any]:
     handle = _handle()
     handle.open()

@@ -303,3 +303,8 @@ def index_overview(*, user: Any) -> IndexOverview:
                          docs=int(state.get("docs") or 0), revision=state.get("revision"),
                          synced_at=str(state.get("synced_at") or state.get("built_at") or ""),
                          build=indexes.status(), hall_revision=indexes.hall_revision())
+
+
+def index_first_build() -> indexes.Status | None:
+    """The status of the achievements index's first build while it runs (no index to search yet)."""
+    return indexes.first_build()

@@ -243,3 +243,25 @@ def test_the_index_command_rebuilds_and_reports():
     call_command("match_index", stdout=shown)
     state = json.loads(shown.getvalue())
     assert (state["backend"], state["docs"], state["build"]["state"]) == ("tantivy", 1, "done")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_demand_page_says_matches_come_once_the_first_build_is_done(client_for, monkeypatch):
+    from django.urls import reverse
+
+    from tests.demand.helpers import published as published_demand
+
+    monkeypatch.setattr(indexes, "INLINE_BUILD_LIMIT", 0)  # a hall too large to index in a request
+    owner, operator = AdminMembershipFactory(), OperatorFactory()
+    item = published(AdminMembershipFactory(), operator, title="锂电池极片激光切割", summary="高速激光切割。")
+    demand = published_demand(owner, operator, title="激光切割锂电池极片", summary="寻求高速激光切割方案。")
+    url = reverse("demand:detail", args=[demand.pk])
+    with indexes._Files(_folder()).lock("build", wait=True):  # the build waits for us
+        page = client_for(owner.user, language="en").get(url)
+        assert page.context["recommendations"] == []
+        assert page.context["matching_building"].state == "running"
+        assert "once the exhibition hall's index is built (0% done)" in page.content.decode()
+    assert _wait_for_build().state == "done"
+    page = client_for(owner.user, language="en").get(url)
+    assert [r.achievement for r in page.context["recommendations"]] == [item]
+    assert page.context["matching_building"] is None
