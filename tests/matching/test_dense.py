@@ -351,12 +351,15 @@ def test_a_demand_is_recommended_the_paraphrase_of_its_need(dense_product: Path,
     from duijie.matching import selectors
     from duijie.supply import services as supply_services
     from tests.demand.helpers import published as published_demand
+    from tests.factories import AdminMembershipFactory
     from tests.supply.helpers import published as published_achievement
 
-    made = {key: published_achievement(title=title, summary=abstract, keywords=[], language="en")
+    owner = AdminMembershipFactory()
+    made = {key: published_achievement(owner, operator, title=title, summary=abstract, keywords=[], language="en")
             for key, title, abstract in ACHIEVEMENTS}
     for row in _background():  # a hall large enough for a match in meaning to stand out
-        published_achievement(title=row["title"], summary=row["title"], keywords=row["keywords"][:5], language="en")
+        published_achievement(owner, operator, title=row["title"], summary=row["title"],
+                              keywords=row["keywords"][:5], language="en")
     demand = published_demand(org_admin, operator, title="Extend how long rechargeable cells last",
                               summary="Our power tools need rechargeable cells that keep working for more years.",
                               problem="Cells wear out after two years.")
