@@ -11,6 +11,7 @@ match first; a definition in the phrase's very words ("social") outranks one tha
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter, defaultdict
@@ -35,6 +36,7 @@ STEM_ONLY = 0.3  # an English phrase that matches a definition by its stems only
 VARIANT_WEIGHT = 0.8  # translations of the verb an English noun is made from
 PART_WEIGHT = 0.7  # translations of a part of a word that the dictionary lacks
 WITHIN_DEFINITION = 0.3  # an English word that is part of a definition ("feature" in "distinctive feature")
+AGREED_CANDIDATES = 8  # stems of a document word that the agreement ranks
 AGREEMENT = 0.5  # how much a document word's senses are chosen by how surely they translate back
 DOCUMENT_SENSES = 3  # English stems a Chinese document's word is indexed under
 DOCUMENT_WITHIN = False  # whether a document's words are translated so too
@@ -48,13 +50,13 @@ class Lexicon:
         self.zh_en = zh_en
         self.en_zh = en_zh
         self.surface = surface or {}  # a definition's words, as written → the headwords it defines
-        self._within: dict[str, list[str]] | None = None
-        self._stem_mass: dict[str, float] | None = None  # English stem → its headwords' summed weights  # English stem → headwords with it in a definition
+        self._within: dict[str, list[str]] | None = None  # English stem → headwords with it in a definition
+        self._stem_mass: dict[str, float] | None = None  # English stem → its headwords' summed weights
         self._ranked_cache: dict[str, list[tuple[str, float]]] = {}
         self._parts_cache: dict[str, list[str]] = {}
         self._terms_cache: dict[str, list[str]] = {}
-        self._senses_cache: dict[tuple[str, int], list[str]] = {}
-        self._best_cache: dict[tuple[tuple[str, ...], tuple[str, ...], int, bool], list[tuple[str, float]] | None] = {}
+        self._senses_cache: dict[int, dict[str, list[tuple[str, str]]]] = {}  # limit → word → (word, stem)
+        self._best_cache: dict[tuple[tuple[str, ...], int, bool], list[tuple[str, float]] | None] = {}
 
     def zh_to_en(self, words: list[str], limit: int = 4) -> list[tuple[str, str, float]]:
         """(Chinese word, English stem, weight) for each word's commonest translations; a word the
@@ -74,15 +76,16 @@ class Lexicon:
         single word also finds the headwords in one of whose definitions it stands ("feature" → 特征,
         "characteristic; distinctive feature"), weighing ``WITHIN_DEFINITION`` as much."""
         stems = analysis.stem(words)
-        written = [_surface(w) for w in words]
         used = [False] * len(stems)
         out: list[tuple[str, str, float]] = []
         for size in (3, 2, 1):
             for i in range(len(stems) - size + 1):
+                key = tuple(stems[i : i + size])
+                if key not in self.en_zh and (size > 1 or not (within or words[i].endswith(_VARIANT_ENDS))):
+                    continue  # most windows of a document: checked first, as cheaply as can be
                 if any(used[i : i + size]):
                     continue
-                ranked = self._best(tuple(stems[i : i + size]), tuple(written[i : i + size]), limit,
-                                    within and size == 1)
+                ranked = self._best(key, tuple(words[i : i + size]), limit, within and size == 1)
                 if ranked is not None:
                     for i2 in range(i, i + size):
                         used[i2] = True
@@ -98,7 +101,7 @@ class Lexicon:
         limit = limit or DOCUMENT_SENSES
         if lang == "zh":
             for word in self.zh_units(text):
-                out.extend((word, stem) for stem in self._word_senses(word, limit))
+                out.extend(self._word_senses(word, limit))
             return out
         words = analysis.en_words(text)
         return [(phrase, term) for phrase, zh, _weight in self.en_to_zh(words, limit, within=DOCUMENT_WITHIN)
@@ -109,21 +112,27 @@ class Lexicon:
         in a row that the dictionary has as one headword stay together (小 波 → 小波 "wavelet", 时间 序列
         → 时间序列 "time series"); stop words are left out and never joined."""
         units: list[str] = []
-        stop, known = analysis.ZH_STOP, self.zh_en
+        add, stop, known = units.append, analysis.ZH_STOP, self.zh_en
         for run in analysis._HAN_RUNS.findall(analysis.normalise(text)):
             words = analysis._cut(run)
-            i, n = 0, len(words)
+            n = len(words)
+            if n == 1:
+                if words[0] not in stop:
+                    add(words[0])
+                continue
+            i = 0
             while i < n:
                 word = words[i]
                 i += 1
                 if word in stop:
                     continue
                 if i < n and words[i] not in stop:
-                    if i + 1 < n and words[i + 1] not in stop and word + words[i] + words[i + 1] in known:
-                        word, i = word + words[i] + words[i + 1], i + 2
-                    elif word + words[i] in known:
-                        word, i = word + words[i], i + 1
-                units.append(word)
+                    pair = word + words[i]
+                    if i + 1 < n and words[i + 1] not in stop and pair + words[i + 1] in known:
+                        word, i = pair + words[i + 1], i + 2
+                    elif pair in known:
+                        word, i = pair, i + 1
+                add(word)
         return units
 
     def parts(self, word: str) -> list[str]:
@@ -160,13 +169,14 @@ class Lexicon:
             found = self._ranked_cache[word] = sorted(self.zh_en.get(word, {}).items(), key=lambda kv: (-kv[1], kv[0]))
         return found
 
-    def _word_senses(self, word: str, limit: int) -> list[str]:
-        """A Chinese word's commonest English stems (of its parts when the dictionary lacks it), cached."""
-        found = self._senses_cache.get((word, limit))
+    def _word_senses(self, word: str, limit: int) -> list[tuple[str, str]]:
+        """(word, stem) for a Chinese word's commonest English stems (of its parts when the dictionary
+        lacks it), cached."""
+        cache = self._senses_cache.setdefault(limit, {})
+        found = cache.get(word)
         if found is None:
             parts = [word] if word in self.zh_en else self.parts(word)
-            found = [stem for part in parts for stem, _weight in self._agreed(part)[:limit]]
-            self._senses_cache[(word, limit)] = found
+            found = cache[word] = [(word, stem) for part in parts for stem, _weight in self._agreed(part)[:limit]]
         return found
 
     def _agreed(self, word: str) -> list[tuple[str, float]]:
@@ -183,18 +193,21 @@ class Lexicon:
                 for s, weight in stems.items():
                     mass[s] += weight * math.log(2 + freq.get(zh, 0))
             self._stem_mass = dict(mass)
-        prior = math.log(2 + word_frequencies().get(word, 0))
-        scored = [(stem, weight * (weight * prior / self._stem_mass[stem]) ** AGREEMENT)
-                  for stem, weight in self._ranked(word)]
-        return sorted(scored, key=lambda kv: (-kv[1], kv[0]))
+        prior, mass = math.log(2 + word_frequencies().get(word, 0)), self._stem_mass
+        # The agreement re-orders a word's likeliest stems; the unlikely tail is left out unweighed.
+        likeliest = heapq.nlargest(AGREED_CANDIDATES, self.zh_en.get(word, {}).items(), key=lambda kv: kv[1])
+        scored = [(-weight * (weight * prior / mass[stem]) ** AGREEMENT, stem) for stem, weight in likeliest]
+        scored.sort()
+        return [(stem, -score) for score, stem in scored]
 
-    def _best(self, key: tuple[str, ...], written: tuple[str, ...], limit: int,
+    def _best(self, key: tuple[str, ...], phrase: tuple[str, ...], limit: int,
               within: bool) -> list[tuple[str, float]] | None:
-        """The ranked Chinese words for an English phrase (``key`` its stems, ``written`` its words), or
+        """The ranked Chinese words for an English phrase (``key`` its stems, ``phrase`` its words), or
         None when the dictionary has none. Cached."""
-        cache_key = (key, written, limit, within)
+        cache_key = (phrase, limit, within)
         if cache_key in self._best_cache:
             return self._best_cache[cache_key]
+        written = tuple(_surface(w) for w in phrase)
         found = self.en_zh.get(key, [])
         if within:
             found = found + [zh for zh in self.within(key[0]) if zh not in found]
@@ -223,9 +236,13 @@ class Lexicon:
         whole = set(self.en_zh.get(key, []))
         scored = []
         for zh in candidates:
-            back = sum(self.zh_en.get(zh, {}).get(stem, 0.0) for stem in key) / len(key)
-            back *= 1.0 if zh in exact else STEM_ONLY if zh in whole else WITHIN_DEFINITION
-            scored.append((back * math.log(2 + freq.get(zh, 0)), zh))
+            senses = self.zh_en.get(zh)
+            if not senses:
+                continue
+            back = senses.get(key[0], 0.0) if len(key) == 1 else sum(senses.get(s, 0.0) for s in key) / len(key)
+            if back:
+                back *= 1.0 if zh in exact else STEM_ONLY if zh in whole else WITHIN_DEFINITION
+                scored.append((back * math.log(2 + freq.get(zh, 0)), zh))
         scored.sort(reverse=True)
         top = [(zh, score) for score, zh in scored[:limit] if score > 0]
         best = top[0][1] if top else 1.0
@@ -240,6 +257,7 @@ def _surface(word: str) -> str:
 
 
 _VARIANTS = (("ification", "ify"), ("ication", "y"), ("nition", "nize"), ("isation", "ise"), ("ization", "ize"))
+_VARIANT_ENDS = tuple(end for end, _base in _VARIANTS)
 
 
 def _variants(word: str) -> list[str]:
