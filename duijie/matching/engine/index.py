@@ -12,8 +12,9 @@ an English document's phrases as Chinese words, from the lexicon). For a query i
 The gain depends on how well the best document in L covers the query (the idf-weighted share of its
 terms that it contains): a query that its own language answers fully keeps other-language documents
 down (``GAIN_WHEN_COVERED``), one that it answers poorly lets them up (``GAIN_WHEN_NOT``), linearly
-across ``COVERAGE_BAND``. The constants were chosen on the dev set (``duijie match eval``) so that the
-monolingual directions stay at the BM25 baseline; docs/matching.md gives the figures.
+across ``COVERAGE_BAND``. The fusion constants were chosen by cross-validation on the dev set
+(``duijie match eval``) so that the monolingual directions stay at the BM25 baseline; docs/decisions.md
+("Cross-lingual quality") gives the figures.
 """
 
 from __future__ import annotations
@@ -189,25 +190,38 @@ class Index:
         """An English word that no document and no dictionary entry has, split into the two words it
         is glued from when both are known (PDF extraction loses spaces: "nitrogenrate" → nitrogen,
         rate; a stop word on one side drops: "credibilityof" → credibility); else the word itself."""
-        if len(word) < GLUED_LENGTH or not word.isalpha() or self.df.get(term, 0) or term in self.lexicon.en_zh:
+        if len(word) < GLUED_LENGTH or not word.isalpha() or term in self.lexicon.en_zh or self.df.get(term, 0):
             return [(term, word)]
-        best: tuple[int, list[str]] | None = None
+        splits = []
         for cut in range(2, len(word) - 1):
             parts = [part for part in (word[:cut], word[cut:]) if part not in analysis.EN_STOP]
-            if len(parts) == 2 and min(map(len, parts)) < 3:
-                continue
-            frequency = min(self.df.get(stem, 0) for stem in analysis.stem(parts))
+            if len(parts) == 1 or min(map(len, parts)) >= 3:
+                splits.append((parts, analysis.stem(parts)))
+        df = self._doc_freqs([stem for _parts, stems in splits for stem in stems])
+        best: tuple[int, list[str], list[str]] | None = None
+        for parts, stems in splits:
+            frequency = min(df[stem] for stem in stems)
             if frequency and (best is None or frequency > best[0]):
-                best = (frequency, parts)
-        return list(zip(analysis.stem(best[1]), best[1], strict=True)) if best else [(term, word)]
+                best = (frequency, parts, stems)
+        return list(zip(best[2], best[1], strict=True)) if best else [(term, word)]
+
+    def _doc_freqs(self, terms: list[str]) -> dict[str, int]:
+        """Documents (either language) holding each term in their own text, asked of the store at once."""
+        found = {term: 0 for term in terms}
+        for lang in LANGS:
+            for term, n in self.store.doc_freqs(lang, "own", list(found)).items():
+                found[term] += n
+        return found
 
     def _in_corpus_sense(self, candidates: list[tuple[str, str, float]]) -> list[tuple[str, str, float]]:
         """Each source word's translations re-weighted by how common they are in the indexed documents
         (数据, not 资料, for "data" in a technical corpus), the best ``KEPT`` kept, the first weighing 1."""
+        df = self._doc_freqs([part for _source, target, _weight in candidates
+                              for part in self.lexicon.index_terms(target)])
         by_source: dict[str, list[tuple[float, str]]] = {}
         for source, target, weight in candidates:
-            df = min((self.df.get(part, 0) for part in self.lexicon.index_terms(target)), default=0)
-            by_source.setdefault(source, []).append((weight * df ** SENSE_POWER, target))
+            frequency = min((df[part] for part in self.lexicon.index_terms(target)), default=0)
+            by_source.setdefault(source, []).append((weight * frequency ** SENSE_POWER, target))
         out: list[tuple[str, str, float]] = []
         for source, scored in by_source.items():
             scored.sort(reverse=True)
