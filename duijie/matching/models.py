@@ -174,3 +174,21 @@ class IndexState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.generation}"
+
+
+class IndexTerm(models.Model):
+    """How many documents of one language of an index generation hold a term in a field (BM25's document
+    frequencies for the PostgreSQL backend), adjusted in the same transaction as every write."""
+
+    generation = models.CharField(max_length=64)
+    lang = models.CharField(max_length=2)
+    field = models.CharField(max_length=5)
+    term = models.TextField()
+    df = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["generation", "lang", "field", "term"],
+                                               name="matching_indexterm_key")]
+
+    def __str__(self) -> str:
+        return f"{self.generation}/{self.lang}/{self.field}/{self.term}: {self.df}"

@@ -5,7 +5,8 @@ Each document is a row of ``matching_indexeddoc``: its generation, key and langu
 its translation as ``tsvector`` columns (pre-analysed by the engine: the lexemes are the engine's terms,
 each with as many positions as it occurs, so a lexeme's positions count its frequency) with GIN
 indexes, their lengths, and its distinct own terms. ``matching_indexstat`` keeps each generation's and
-language's document count and total lengths, adjusted in the same transaction as every write.
+language's document count and total lengths, ``matching_indexterm`` each term's document frequency, both
+adjusted in the same transaction as every write.
 
 A search finds the candidates through the GIN indexes (``@@`` an OR of the query's lexemes) and
 scores them in SQL with BM25 as tantivy does (k1 1.2, b 0.75, Lucene's idf), the clause weights
@@ -94,14 +95,12 @@ class PgStore:
                 missing.append(term)
         if missing:
             with connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT q.term, count(d.key) FROM unnest(%s::text[], %s::tsquery[]) AS q(term, query) "
-                    f"LEFT JOIN matching_indexeddoc d ON d.generation = %s AND d.lang = %s AND d.{field} @@ q.query "
-                    f"GROUP BY q.term",
-                    [missing, [_lexeme(t) for t in missing], self.generation, lang])
-                for term, count in cursor.fetchall():
-                    out[term] = int(count)
-                    self._df[(lang, field, term)] = (now, int(count))
+                cursor.execute("SELECT term, df FROM matching_indexterm WHERE generation = %s AND lang = %s "
+                               "AND field = %s AND term = ANY(%s)", [self.generation, lang, field, missing])
+                found = dict(cursor.fetchall())
+            for term in missing:
+                out[term] = int(found.get(term, 0))
+                self._df[(lang, field, term)] = (now, out[term])
         return out
 
     def doc_freq(self, lang: str, field: str, term: str) -> int:
@@ -126,8 +125,9 @@ class PgStore:
                     weights.append(weight * math.log(1 + (docs - df[term] + 0.5) / (df[term] + 0.5)))
         if not terms:
             return []
-        own_query = _tsquery(t for f, t in zip(fields, terms, strict=True) if f == "own") or None
-        trans_query = _tsquery(t for f, t in zip(fields, terms, strict=True) if f == "trans") or None
+        own_terms = [t for f, t in zip(fields, terms, strict=True) if f == "own"]
+        trans_terms = [t for f, t in zip(fields, terms, strict=True) if f == "trans"]
+        own_query, trans_query = _tsquery(own_terms) or None, _tsquery(trans_terms) or None
         with connection.cursor() as cursor:
             cursor.execute(
                 """
@@ -139,19 +139,20 @@ class PgStore:
                            OR (%s::tsquery IS NOT NULL AND trans @@ %s::tsquery))
                 ),
                 found AS (
+                    -- Only the query's lexemes of each candidate: marked with weight A, kept by ts_filter.
                     SELECT c.key, 'own' AS field, u.lexeme, array_length(u.positions, 1) AS tf,
                            c.own_len::float8 / %s AS norm
-                    FROM candidates c, unnest(c.own) u
+                    FROM candidates c, unnest(ts_filter(setweight(c.own, 'A', %s::text[]), '{a}')) u
                     UNION ALL
                     SELECT c.key, 'trans', u.lexeme, array_length(u.positions, 1), c.trans_len::float8 / %s
-                    FROM candidates c, unnest(c.trans) u
+                    FROM candidates c, unnest(ts_filter(setweight(c.trans, 'A', %s::text[]), '{a}')) u
                 )
                 SELECT f.key, sum(q.weight * f.tf * (%s + 1) / (f.tf + %s * (1 - %s + %s * f.norm))) AS score
                 FROM found f JOIN q ON q.field = f.field AND q.term = f.lexeme
                 GROUP BY f.key ORDER BY score DESC, f.key LIMIT %s
                 """,
                 [fields, terms, weights, self.generation, lang, own_query, own_query, trans_query, trans_query,
-                 avg_own or 1.0, avg_trans or 1.0, K1, K1, B, B, k])
+                 avg_own or 1.0, own_terms, avg_trans or 1.0, trans_terms, K1, K1, B, B, k])
             return [(int(key), float(score)) for key, score in cursor.fetchall()]
 
     def own_terms(self, lang: str, key: int) -> set[str]:
@@ -170,15 +171,26 @@ class PgStore:
             # One writer per generation at a time keeps the statistics exact.
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [self.generation])
             delta = {lang: [0, 0, 0] for lang in LANGS}
+            terms: dict[tuple[str, str, str], int] = {}  # (lang, field, term) → change in document frequency
             if keys:
                 cursor.execute("DELETE FROM matching_indexeddoc WHERE generation = %s AND key = ANY(%s) "
-                               "RETURNING lang, own_len, trans_len", [self.generation, keys])
-                for lang, own, trans in cursor.fetchall():
+                               "RETURNING lang, own_len, trans_len, tsvector_to_array(own), tsvector_to_array(trans)",
+                               [self.generation, keys])
+                for lang, own, trans, own_terms, trans_terms in cursor.fetchall():
                     delta[lang][0] -= 1
                     delta[lang][1] -= own
                     delta[lang][2] -= trans
+                    for field, found in (("own", own_terms), ("trans", trans_terms)):
+                        for term in found:
+                            terms[(lang, field, term)] = terms.get((lang, field, term), 0) - 1
+            for row in rows:
+                for field, found in (("own", row.own), ("trans", row.trans)):
+                    for term in set(found):
+                        if term:
+                            terms[(row.lang, field, term)] = terms.get((row.lang, field, term), 0) + 1
             self._insert(cursor, rows, delta)
             self._adjust(cursor, delta)
+            self._adjust_terms(cursor, {k: v for k, v in terms.items() if v})
         self.refresh(force=True)
 
     def bulk_load(self, rows: Iterable[Row]) -> int:
@@ -219,6 +231,18 @@ class PgStore:
                     "trans_len = matching_indexstat.trans_len + EXCLUDED.trans_len",
                     [self.generation, lang, docs, own, trans])
 
+    def _adjust_terms(self, cursor: Any, changes: dict[tuple[str, str, str], int]) -> None:
+        if not changes:
+            return
+        langs, fields, terms, counts = (list(x) for x in zip(*((*key, n) for key, n in changes.items()), strict=True))
+        cursor.execute(
+            "INSERT INTO matching_indexterm (generation, lang, field, term, df) "
+            "SELECT %s, l, f, t, n FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[]) AS c(l, f, t, n) "
+            "ON CONFLICT (generation, lang, field, term) DO UPDATE SET df = matching_indexterm.df + EXCLUDED.df",
+            [self.generation, langs, fields, terms, counts])
+        cursor.execute("DELETE FROM matching_indexterm WHERE generation = %s AND df <= 0 AND term = ANY(%s)",
+                       [self.generation, terms])
+
     def clear(self) -> None:
         drop(self.generation)
         self.refresh(force=True)
@@ -229,3 +253,4 @@ def drop(generation: str) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM matching_indexeddoc WHERE generation = %s", [generation])
         cursor.execute("DELETE FROM matching_indexstat WHERE generation = %s", [generation])
+        cursor.execute("DELETE FROM matching_indexterm WHERE generation = %s", [generation])
