@@ -41,6 +41,7 @@ class RecommendationOut(Schema):
     text_score: float = Field(description="The text engine's BM25-based score.")
     terms: list[str] = Field(description="Words of the query found in the item.")
     translations: list[tuple[str, str]] = Field(description="(query word, the item's word) linked by translation.")
+    meaning: float = Field(0.0, description="How far the dense model (if configured) found it close in meaning, 0–1.")
     signals: list[SignalOut]
     model_version: str
 
@@ -71,7 +72,7 @@ def _out(r: selectors.Recommendation, item: Any) -> dict[str, Any]:
     return {"impression_id": r.impression_id, "demand_id": r.demand.pk, "achievement_id": r.achievement.pk,
             "title": item.title, "organisation": str(item.organisation.display_name), "score": r.score,
             "text_score": r.text_score, "terms": r.explanation.terms, "translations": r.explanation.translations,
-            "signals": [{"name": n, "effect": e, "text": signal_words(n, e)} for n, e in r.signals],
+            "meaning": r.explanation.meaning, "signals": [{"name": n, "effect": e, "text": signal_words(n, e)} for n, e in r.signals],
             "model_version": r.model_version}
 
 

@@ -155,16 +155,18 @@ def _load(where: Path, model: engine_dense.Encoder) -> engine_dense.DenseIndex:
 
 
 def fuse_for_demand(query: str, hits: Sequence[engine.Hit], plan: engine.QueryPlan,
-                    k: int = engine_dense.DEPTH) -> list[engine.Hit]:
+                    k: int = engine_dense.DEPTH) -> tuple[list[engine.Hit], dict[str, float]]:
     """A demand's lexical ``hits`` (for ``query``, planned as ``plan``) fused with the public achievements
     that stand out in meaning for it (``engine.dense.evidence_for``, ``fuse``); at most as many as
-    ``hits`` or ``k``. Without a usable model, or evidence, the lexical hits unchanged."""
+    ``hits`` or ``k``; and the evidence (id → [0, 1]) that explanations show. Without a usable model, or
+    evidence, the lexical hits unchanged and no evidence."""
     model = encoder()
     if model is None:
-        return list(hits)
+        return list(hits), {}
     index = achievements_index(model)
     found = engine_dense.evidence_for(model, index, query, plan.lang, hits, k)
-    return engine_dense.fuse(hits, found, coverage=plan.coverage, k=max(k, len(hits)))
+    fused = engine_dense.fuse(hits, found, coverage=plan.coverage, k=max(k, len(hits)))
+    return fused, {h.id: round(h.score, 3) for h in found if h.score > 0}
 
 
 def reset() -> None:

@@ -69,7 +69,7 @@ def recommendations_for_demand(*, user: Any, demand: Any, k: int = 10) -> list[R
     if not demand_policies.is_privileged(user, demand):
         return []
     hits, plan = achievements_index().search(demand_query(demand), rerank.RERANK_DEPTH)
-    hits = dense_retrieval.fuse_for_demand(demand_query(demand), hits, plan)
+    hits, meaning = dense_retrieval.fuse_for_demand(demand_query(demand), hits, plan)
     if not hits:
         return []
     # A region's ancestors come with it (regions nest four deep): no query per candidate.
@@ -79,15 +79,15 @@ def recommendations_for_demand(*, user: Any, demand: Any, k: int = 10) -> list[R
     wanted = demand_profile(demand)
     return [Recommendation(demand=demand, achievement=found[int(key)], **rest)
             for key, rest in _reranked(plan, hits, found, lambda a: (wanted, achievement_profile(a)),
-                                       indexes.achievement_doc, k)]
+                                       indexes.achievement_doc, k, meaning)]
 
 
 def _reranked(plan: engine.QueryPlan, hits: list[engine.Hit], found: dict[int, Any],
               profiles: Callable[[Any], tuple[rerank.Profile, rerank.Profile]], doc: Callable[[Any], engine.Doc],
-              k: int) -> list[tuple[str, dict[str, Any]]]:
+              k: int, meaning: dict[str, float] | None = None) -> list[tuple[str, dict[str, Any]]]:
     """The text hits still on the platform, re-ranked by the model in use: (id, the rest of a
     Recommendation). ``profiles(obj)`` gives the (demand, offer) profiles of a hit's object, ``doc(obj)``
-    what the engine indexed of it (to explain the match)."""
+    what the engine indexed of it (to explain the match), ``meaning`` the dense model's evidence."""
     hits = [h for h in hits if int(h.id) in found]
     if not hits:
         return []
@@ -100,9 +100,15 @@ def _reranked(plan: engine.QueryPlan, hits: list[engine.Hit], found: dict[int, A
     text = {h.id: h.score for h in hits}
     ordered = rerank.rerank([(h.id, h.score, values[h.id]) for h in hits], model)[:k]
     return [(key, {"score": score, "text_score": round(text[key], 2),
-                   "explanation": engine.explain(plan, doc(found[int(key)])),
+                   "explanation": _explained(plan, doc(found[int(key)]), (meaning or {}).get(key, 0.0)),
                    "features": values[key], "signals": model.signals(values[key]), "model_version": model.version})
             for key, score in ordered]
+
+
+def _explained(plan: engine.QueryPlan, doc: engine.Doc, meaning: float) -> engine.Explanation:
+    explanation = engine.explain(plan, doc)
+    explanation.meaning = meaning
+    return explanation
 
 
 def demand_query(demand: Any) -> str:

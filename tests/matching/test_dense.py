@@ -363,8 +363,17 @@ def test_a_demand_is_recommended_the_paraphrase_of_its_need(dense_product: Path,
     demand = published_demand(org_admin, operator, title="Extend how long rechargeable cells last",
                               summary="Our power tools need rechargeable cells that keep working for more years.",
                               problem="Cells wear out after two years.")
-    found = [r.achievement for r in selectors.recommendations_for_demand(user=operator, demand=demand)]
+    recommended = selectors.recommendations_for_demand(user=operator, demand=demand)
+    found = [r.achievement for r in recommended]
     assert found[0] == made[RIGHT]
+    # Its explanation says why: close in meaning (what the dense model found).
+    assert recommended[0].explanation.meaning > 0
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override("en"):
+        said = render_to_string("matching/_explanation.html", {"e": recommended[0].explanation})
+    assert "Close in meaning (language model)" in said
     # Kept on disk; an achievement taken off the hall leaves the dense index too.
     folder = product.folder(str(dense_product))
     assert set(dense.DenseIndex.load(folder).ids) >= {str(a.pk) for a in made.values()}

@@ -61,6 +61,7 @@ class Explanation:
 
     terms: list[str]  # query terms found in the document
     translations: list[tuple[str, str]]  # (query word, its translation found in the document)
+    meaning: float = 0.0  # how far a dense model found it close in meaning (0: not, or no model)
 
 
 @dataclass
