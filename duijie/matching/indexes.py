@@ -24,8 +24,9 @@ writes a new generation beside the live one, reports progress in status.json and
 CURRENT in one rename. Readers keep searching the old generation until the switch and never see a
 half-built one; the hall's changes made during the build are applied right after it.
 
-The demand board and the expert directory are small; their indexes live in memory and are rebuilt
-when their rows change (``board()``, ``experts()``).
+The demand board and the expert directory are small; their indexes live in memory, and at each use
+the rows changed since (by ``updated_at``) are analysed again and the rows gone removed
+(``board()``, ``experts()``).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ RETIRED_GRACE_SECONDS = 300
 
 _lock = threading.Lock()
 _live: dict[str, LiveIndex] = {}
-_memory: dict[str, tuple[Any, engine.Index]] = {}
+_memory: dict[str, _Memory] = {}
 
 
 def root() -> Path:
@@ -496,19 +497,30 @@ def live_state() -> dict[str, Any]:
 
 
 # -- small indexes in memory --------------------------------------------------------------------------
-def _in_memory(name: str, rows: Any, docs: Callable[[], list[engine.Doc]]) -> engine.Index:
-    """The index of ``rows`` for this database, rebuilt when their count or latest change moves."""
-    from django.db.models import Max
+@dataclass
+class _Memory:
+    index: engine.Index
+    stamps: dict[int, Any]  # primary key → the updated_at it was indexed at
 
-    version = (rows.count(), rows.aggregate(m=Max("updated_at"))["m"])
+
+def _in_memory(name: str, rows: Any, docs: Callable[[Any], list[engine.Doc]]) -> engine.Index:
+    """The index of ``rows`` for this database, kept in memory and brought up to date at each use: rows
+    new or changed since (by their ``updated_at``) are analysed again, rows gone are removed. ``docs``
+    turns a queryset of some of ``rows`` into documents."""
+    current = dict(rows.values_list("pk", "updated_at"))
     key = f"{name}:{root()}"
-    cached = _memory.get(key)
-    if cached is not None and cached[0] == version:
-        return cached[1]
     with _lock:
-        built = engine.Index(docs())
-        _memory[key] = (version, built)
-        return built
+        held = _memory.get(key)
+        if held is None:
+            held = _memory[key] = _Memory(engine.Index(), {})
+        changed = [pk for pk, at in current.items() if held.stamps.get(pk) != at]
+        gone = [pk for pk in held.stamps if pk not in current]
+        if changed:
+            held.index.upsert(docs(rows.filter(pk__in=changed).order_by("pk")))
+        if gone:
+            held.index.remove([str(pk) for pk in gone])
+        held.stamps = current
+        return held.index
 
 
 def board() -> engine.Index:
@@ -516,9 +528,8 @@ def board() -> engine.Index:
     (``Demand.public_text``), so that a match can never rest on a hidden detail."""
     from duijie.demand.selectors import board_base
 
-    rows = board_base()
-    return _in_memory("board", rows, lambda: [engine.Doc(id=str(pk), title="", abstract=text) for pk, text
-                                              in rows.order_by("pk").values_list("pk", "public_text")])
+    return _in_memory("board", board_base(), lambda some: [
+        engine.Doc(id=str(pk), title="", abstract=text) for pk, text in some.values_list("pk", "public_text")])
 
 
 def expert_doc(expert: Any) -> engine.Doc:
@@ -530,9 +541,8 @@ def experts() -> engine.Index:
     """The public expert directory: research directions (every language), fields and biography."""
     from duijie.supply.models import Expert
 
-    public = Expert.objects.filter(is_public=True)
-    return _in_memory("experts", public, lambda: [
-        expert_doc(e) for e in public.prefetch_related("directions", "fields").order_by("pk")])
+    return _in_memory("experts", Expert.objects.filter(is_public=True), lambda some: [
+        expert_doc(e) for e in some.prefetch_related("directions", "fields")])
 
 
 def reset() -> None:

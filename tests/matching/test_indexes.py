@@ -265,3 +265,25 @@ def test_a_demand_page_says_matches_come_once_the_first_build_is_done(client_for
     page = client_for(owner.user, language="en").get(url)
     assert [r.achievement for r in page.context["recommendations"]] == [item]
     assert page.context["matching_building"] is None
+
+
+def test_the_board_index_follows_publish_edit_and_withdraw_without_a_rebuild():
+    from duijie.demand import services as demand_services
+    from tests.demand.helpers import data as demand_data
+    from tests.demand.helpers import published as published_demand
+
+    def board_found(text: str) -> list[str]:
+        return [h.id for h in indexes.board().search(text, 10)[0]]
+
+    owner, operator = AdminMembershipFactory(), OperatorFactory()
+    first = published_demand(owner, operator, title="焊缝缺陷在线检测", summary="寻求焊缝缺陷的机器视觉检测方案。")
+    assert board_found("焊缝缺陷") == [str(first.pk)]
+    board = indexes.board()
+    second = published_demand(owner, operator, title="农业无人机植保", summary="提高喷洒均匀度。")
+    assert board_found("无人机植保") == [str(second.pk)]
+    demand_services.demand_update(actor=operator, demand=second,
+                                  data=demand_data(title="固态电池电解质", summary="寻求硫化物固态电解质。"))
+    assert (board_found("无人机植保"), board_found("固态电解质")) == ([], [str(second.pk)])
+    demand_services.demand_transition(actor=owner.user, demand=first, name="withdraw")
+    assert board_found("焊缝缺陷") == []
+    assert indexes.board() is board  # the same index throughout, brought up to date
