@@ -28,6 +28,7 @@ K1, B = 1.2, 0.75
 MAX_TF = 255  # positions a tsvector keeps per lexeme
 DF_CACHE_SECONDS = 2.0
 BATCH = 1_000
+PROBE_TERMS = 3  # the most selective clauses whose documents give the first top k (max-score pruning)
 
 
 def _lexeme(term: str) -> str:
@@ -114,7 +115,9 @@ class PgStore:
         docs, avg_own, avg_trans = self._stat(lang)
         if not merged or not docs:
             return []
-        fields, terms, weights = [], [], []
+        fields: list[str] = []
+        terms: list[str] = []
+        weights: list[float] = []
         for name in ("own", "trans"):
             wanted = [(t, w) for (f, t), w in merged.items() if f == name]
             df = self.doc_freqs(lang, name, [t for t, _w in wanted])
@@ -125,9 +128,34 @@ class PgStore:
                     weights.append(weight * math.log(1 + (docs - df[term] + 0.5) / (df[term] + 0.5)))
         if not terms:
             return []
+        scored = (fields, terms, weights, lang, avg_own, avg_trans, k)
+        # Max-score pruning, exact: a clause adds at most weight × (k1 + 1). First score the documents
+        # holding one of the most selective terms; the k-th score found bounds the true k-th from below
+        # (θ). The least weighty clauses whose bounds add up to less than θ cannot lift a document that
+        # holds none of the others into the top k: only documents holding one of the others are scored.
+        ranked = sorted(zip(weights, fields, terms, strict=True))
+        first = self._score(*scored, [(f, t) for _w, f, t in ranked[-PROBE_TERMS:]])
+        if len(first) < k or len(ranked) <= PROBE_TERMS:
+            return first if len(ranked) <= PROBE_TERMS else self._score(*scored, [(f, t) for _w, f, t in ranked])
+        threshold = first[k - 1][1]
+        bound, essential = 0.0, 0
+        for weight, _f, _t in ranked:
+            if bound + weight * (K1 + 1) >= threshold:
+                break
+            bound += weight * (K1 + 1)
+            essential += 1
+        if essential >= len(ranked):  # cannot be (the first top k reach θ), but never search nothing
+            return first
+        return self._score(*scored, [(f, t) for _w, f, t in ranked[essential:]])
+
+    def _score(self, fields: list[str], terms: list[str], weights: list[float], lang: str, avg_own: float,
+               avg_trans: float, k: int, candidates: list[tuple[str, str]]) -> list[tuple[int, float]]:
+        """The top ``k`` of the documents holding one of the ``candidates`` (field, term), scored on
+        every clause."""
         own_terms = [t for f, t in zip(fields, terms, strict=True) if f == "own"]
         trans_terms = [t for f, t in zip(fields, terms, strict=True) if f == "trans"]
-        own_query, trans_query = _tsquery(own_terms) or None, _tsquery(trans_terms) or None
+        own_query = _tsquery(t for f, t in candidates if f == "own") or None
+        trans_query = _tsquery(t for f, t in candidates if f == "trans") or None
         with connection.cursor() as cursor:
             cursor.execute(
                 """
