@@ -36,6 +36,7 @@ import fcntl
 import hashlib
 import json
 import logging
+import os
 import shutil
 import threading
 import time
@@ -56,6 +57,7 @@ from duijie.matching.engine.store import Store, TantivyStore
 logger = logging.getLogger(__name__)
 
 INLINE_BUILD_LIMIT = 2_000  # public achievements a request may index itself; more go to the background
+CATCH_UP_INLINE = 500  # changed achievements a search may apply itself; more are applied in the background
 PROGRESS_EVERY = 1_000  # documents between two progress reports of a full build
 # A replaced generation stays on disk this long: a reader of another process may still be searching it.
 RETIRED_GRACE_SECONDS = 300
@@ -81,7 +83,8 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
     """Write ``data`` whole or not at all (a reader never sees half a file)."""
-    temporary = path.with_name(f".{path.name}.{threading.get_ident()}.tmp")
+    # Forked workers share thread idents: the process id keeps two writers' temporary files apart.
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     temporary.write_text(json.dumps(data, default=str), encoding="utf-8")
     temporary.replace(path)
 
@@ -145,7 +148,8 @@ class _Files:
         return name if (self.folder / name / "state.json").exists() else ""
 
     def store(self, generation: str, *, building: bool = False) -> Store:
-        return TantivyStore(self.folder / generation, heap_mb=128 if building else 64, threads=2 if building else 1)
+        return TantivyStore(self.folder / generation, heap_mb=128 if building else 64, threads=2 if building else 1,
+                            create=building)
 
     def state(self, generation: str) -> dict[str, Any]:
         return _read_json(self.folder / generation / "state.json") if generation else {}
@@ -308,29 +312,36 @@ class Status:
 
 
 class LiveIndex:
-    """One process's handle on an index: the live generation, re-opened when a rebuild switches it."""
+    """One process's handle on an index: the live generation and its index, re-opened when a rebuild
+    switches it. The pair changes as one (threads of a process share the handle)."""
 
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
-        self.generation = ""
-        self.index: engine.Index | None = None
+        self.live: tuple[str, engine.Index] | None = None
         self._checked = 0.0
 
-    def open(self, force: bool = False) -> engine.Index | None:
-        """The live generation's index, or None when none was built."""
+    @property
+    def generation(self) -> str:
+        live = self.live
+        return live[0] if live else ""
+
+    def open(self, force: bool = False) -> tuple[str, engine.Index] | None:
+        """(the live generation, its index), or None when none was built."""
         now = time.monotonic()
-        if not force and self.index is not None and now - self._checked < TantivyStore.REFRESH_SECONDS:
-            return self.index
+        live = self.live
+        if not force and live is not None and now - self._checked < TantivyStore.REFRESH_SECONDS:
+            return live
         self._checked = now
         name = self.backend.live()
-        if name and name != self.generation:
+        if name and (live is None or name != live[0]):
             try:
-                self.index = engine.Index(store=self.backend.store(name), keep_docs=False)
-                self.generation = name
+                live = (name, engine.Index(store=self.backend.store(name), keep_docs=False))
             except (OSError, ValueError):
-                # Replaced and removed while we looked: keep searching the one we have, look again soon.
+                # Replaced and removed while we looked, or broken: keep the one we have, look again soon.
                 logger.warning("matching: generation %s could not be opened", name, exc_info=True)
-        return self.index
+            else:
+                self.live = live
+        return live
 
     def state(self) -> dict[str, Any]:
         return self.backend.state(self.generation)
@@ -352,35 +363,46 @@ def _handle() -> LiveIndex:
 
 def achievements() -> engine.Index:
     """The achievements index as of the hall's current revision; an empty index while the first full
-    build of a large hall runs in the background."""
+    build of a large hall runs in the background. A failure to catch up is logged and the index
+    searched as it is (the next search tries again)."""
     handle = _handle()
-    ix = handle.open()
+    live = handle.open()
     revision, stamp = _hall_state()
-    if ix is None:
+    if live is None:
         if _public_achievements().count() <= INLINE_BUILD_LIMIT:
             rebuild(background=False)
-            ix = handle.open(force=True)
+            live = handle.open(force=True)
         else:
             rebuild(background=True)
-        return ix or engine.Index(keep_docs=False)
-    if (handle.state().get("revision"), handle.state().get("stamp")) != (revision, stamp):
-        ix = handle.open(force=True) or ix  # another process may have switched to a newer generation
-        state = handle.state()
-        if (state.get("revision"), state.get("stamp")) != (revision, stamp):
-            _catch_up(handle, ix, revision, stamp)
-            ix = handle.open(force=True) or ix
-    return ix
+        return live[1] if live else engine.Index(keep_docs=False)
+    if not _current(handle.backend.state(live[0]), revision, stamp):
+        live = handle.open(force=True) or live  # another process may have switched to a newer generation
+        if not _current(handle.backend.state(live[0]), revision, stamp):
+            try:
+                _catch_up(handle.backend, live[0], live[1], revision, stamp)
+            except Exception:
+                logger.exception("matching: catching up with the hall failed; searching the index as it is")
+            live = handle.open(force=True) or live
+    return live[1]
 
 
-def _catch_up(handle: LiveIndex, ix: engine.Index, revision: int, stamp: str) -> None:
-    """Apply the hall's changes since the generation's revision; rebuild when they cannot tell (the
-    database is not the one indexed, or its change log was pruned past us)."""
+def _current(state: dict[str, Any], revision: int, stamp: str) -> bool:
+    return (state.get("revision"), state.get("stamp")) == (revision, stamp)
+
+
+def _catch_up(backend: Backend, generation: str, ix: engine.Index, revision: int, stamp: str, *,
+              background: bool = False) -> None:
+    """Apply the hall's changes since ``generation``'s revision to its index ``ix``; rebuild when they
+    cannot tell (the database is not the one indexed, or its change log was pruned past us). More than
+    ``CATCH_UP_INLINE`` changes (a large import) are applied in a background thread."""
     from duijie.supply.models import HallChange
 
-    with handle.backend.lock("sync", wait=False) as mine:
+    with backend.lock("sync", wait=background) as mine:
         if not mine:
             return  # another process is applying them; its commit reaches us at our next search
-        state = handle.state()
+        if backend.live() != generation:
+            return  # a newer generation is live: the next search uses it
+        state = backend.state(generation)
         ours = (int(state.get("revision", -1)), str(state.get("stamp", "")))
         if ours == (revision, stamp):
             return
@@ -392,11 +414,24 @@ def _catch_up(handle: LiveIndex, ix: engine.Index, revision: int, stamp: str) ->
             rebuild(background=_public_achievements().count() > INLINE_BUILD_LIMIT)
             return
         changed = sorted({a for r, _s, a in changes if r > ours[0]})
+        if len(changed) > CATCH_UP_INLINE and not background:
+            threading.Thread(target=_catch_up_in_thread, args=(backend, generation, ix, revision, stamp),
+                             daemon=True, name="duijie-matching-catch-up").start()
+            return
         # Changes past the revision read first are applied too (applying them again later is harmless).
         latest = max([(r, s) for r, s, _a in changes if r > ours[0]] + [(revision, stamp)], key=lambda rs: rs[0])
         _apply(ix, changed)
-        handle.backend.save_state(handle.generation, {**state, "revision": latest[0], "stamp": latest[1],
-                                                      "docs": ix.size, "synced_at": timezone.now().isoformat()})
+        backend.save_state(generation, {**state, "revision": latest[0], "stamp": latest[1], "docs": ix.size,
+                                        "synced_at": timezone.now().isoformat()})
+
+
+def _catch_up_in_thread(backend: Backend, generation: str, ix: engine.Index, revision: int, stamp: str) -> None:
+    try:
+        _catch_up(backend, generation, ix, revision, stamp, background=True)
+    except Exception:
+        logger.exception("matching: catching up with the hall failed")
+    finally:
+        connection.close()  # the thread's own connection
 
 
 def _apply(ix: engine.Index, changed: list[int]) -> None:
@@ -492,8 +527,9 @@ def first_build() -> Status | None:
 
 def live_state() -> dict[str, Any]:
     handle = _handle()
-    handle.open()
-    return {"backend": backend_name(), "generation": handle.generation, **handle.state()}
+    live = handle.open()
+    generation = live[0] if live else ""
+    return {"backend": backend_name(), "generation": generation, **handle.backend.state(generation)}
 
 
 # -- small indexes in memory --------------------------------------------------------------------------

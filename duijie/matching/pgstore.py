@@ -193,7 +193,7 @@ class PgStore:
     # -- writing ---------------------------------------------------------------------------------
     def write(self, upserts: Iterable[Row], deletes: Iterable[int] = ()) -> None:
         """Replace ``upserts`` and remove ``deletes`` in one transaction, the statistics adjusted."""
-        rows = list(upserts)
+        rows = list({r.key: r for r in upserts}.values())  # a key twice: the last one wins, as in tantivy
         keys = sorted({r.key for r in rows} | {int(k) for k in deletes})
         with transaction.atomic(), connection.cursor() as cursor:
             # One writer per generation at a time keeps the statistics exact.

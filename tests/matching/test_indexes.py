@@ -287,3 +287,64 @@ def test_the_board_index_follows_publish_edit_and_withdraw_without_a_rebuild():
     demand_services.demand_transition(actor=owner.user, demand=first, name="withdraw")
     assert board_found("焊缝缺陷") == []
     assert indexes.board() is board  # the same index throughout, brought up to date
+
+
+def test_an_edit_keeps_the_language_found():
+    """tantivy counts a replaced document in a term's frequency until its segment merges: an edit must
+    not turn the term's weight negative and hide the language's documents."""
+    owner, operator = AdminMembershipFactory(), OperatorFactory()
+    published(owner, operator, title="锂电池极片激光切割", summary="高速激光切割。")
+    english = [published(owner, operator, title=f"Solid-state electrolyte {n}", language="en", keywords=["electrolyte"],
+                         summary="A sulfide solid electrolyte for batteries.") for n in range(6)]
+    assert sorted(_found("electrolyte")) == sorted(str(a.pk) for a in english)
+    supply_services.achievement_update(actor=owner.user, achievement=english[0], data=data(
+        title="Solid-state electrolyte 0", summary="A sulfide solid electrolyte for all-solid batteries.",
+        keywords=["electrolyte"], language="en"))
+    assert sorted(_found("electrolyte")) == sorted(str(a.pk) for a in english)
+    assert sorted(_found("固态电解质")) == sorted(str(a.pk) for a in english)
+
+
+def test_a_generation_missing_a_shard_is_rebuilt_not_served_empty():
+    import shutil
+
+    item = published(title="锂电池极片激光切割", summary="高速激光切割。")
+    assert _found("激光切割") == [str(item.pk)]
+    generation = (_folder() / "CURRENT").read_text()
+    shutil.rmtree(_folder() / generation / "zh")
+    indexes.reset()  # a process starting now
+    assert _found("激光切割") == [str(item.pk)]
+    assert (_folder() / "CURRENT").read_text() != generation
+
+
+def test_a_failure_to_catch_up_leaves_searches_answering():
+    owner, operator = AdminMembershipFactory(), OperatorFactory()
+    first = published(owner, operator, title="锂电池极片激光切割", summary="高速激光切割。")
+    assert _found("激光切割") == [str(first.pk)]
+    generation = (_folder() / "CURRENT").read_text()
+    (_folder() / generation / "zh" / "meta.json").write_text("{broken")  # a disk gone bad under a live index
+    published(owner, operator, title="激光切割机器人", summary="激光切割薄板。")
+    assert _found("激光切割") == [str(first.pk)]  # the index as it was: no error page
+    assert _found("激光切割") == [str(first.pk)]  # and again at the next search
+
+
+def test_a_very_long_token_is_not_indexed():
+    from duijie.matching.engine import analysis
+
+    assert analysis.terms("基因序列 " + "atgc" * 600 + " dna") == ["基因", "序列", "dna"]
+    item = published(title="基因序列比对", summary="序列 " + "atgc" * 600)
+    assert _found("基因序列") == [str(item.pk)]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_many_changes_at_once_are_applied_in_the_background(monkeypatch):
+    monkeypatch.setattr(indexes, "CATCH_UP_INLINE", 2)
+    owner, operator = AdminMembershipFactory(), OperatorFactory()
+    published(owner, operator, title="农业无人机植保系统", summary="提高喷洒均匀度。")
+    assert len(_found("无人机")) == 1
+    many = [published(owner, operator, title=f"激光切割工艺 {n}", summary="激光切割薄板。") for n in range(5)]
+    _found("激光切割")  # starts the catch-up in the background and answers at once
+    for _wait in range(600):
+        if len(_found("激光切割")) == 5:
+            break
+        threading.Event().wait(0.05)
+    assert sorted(_found("激光切割")) == sorted(str(a.pk) for a in many)

@@ -63,6 +63,11 @@ if ON_POSTGRESQL:
         assert store.search("en", [("own", "weld", 1.0)], 5)[0][0] == 1
         assert store.search("zh", [("own", "激光", 1.0)], 5) == []
 
+    def test_a_key_twice_in_one_write_keeps_the_last(settings):
+        store = pgstore.PgStore("test:3")
+        store.write([Row(1, "zh", ["激光"], []), Row(1, "en", ["weld"], [])])
+        assert (store.num_docs("zh"), store.num_docs("en"), store.doc_freq("en", "own", "weld")) == (0, 1, 1)
+
     def test_the_lifecycle_runs_on_postgresql(settings):
         from duijie.matching.models import IndexedDoc, IndexState
         from duijie.supply import services as supply_services
@@ -72,7 +77,8 @@ if ON_POSTGRESQL:
         settings.DUIJIE_MATCHING_BACKEND = "postgresql"
         indexes.reset()
         owner, operator = AdminMembershipFactory(), OperatorFactory()
-        first = published(owner, operator, title="锂电池极片激光切割", summary="高速激光切割。")
+        # A gene sequence in a summary: one 2,400-letter run, longer than PostgreSQL takes as a lexeme.
+        first = published(owner, operator, title="锂电池极片激光切割", summary="高速激光切割。 " + "atgc" * 600)
 
         def found(text: str) -> list[str]:
             return [h.id for h in indexes.achievements().search(text, 5)[0]]

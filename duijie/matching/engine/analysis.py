@@ -23,6 +23,11 @@ will with would you your based using use used via study method methods results p
 ZH_STOP = frozenset(re.split(r"\s+", "的 了 和 与 及 或 在 对 中 为 是 以 等 并 其 一种 基于 研究 方法 分析 进行 通过 采用 利用 结果 表明 本文 提出 寻求 合作 需求 方案"))
 
 
+# Longer Latin-script runs (a gene sequence, base64, a hash) are not words anyone searches for; left out,
+# they cannot break a store either (PostgreSQL refuses a lexeme over 2,047 bytes).
+MAX_WORD = 64
+
+
 @lru_cache(maxsize=1)
 def _t2s():  # type: ignore[no-untyped-def]
     import opencc
@@ -64,7 +69,7 @@ _HAN_RUNS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
 def en_words(text: str) -> list[str]:
     """English (Latin-script) words of ``text``, lower-cased, stop words left out, not stemmed."""
-    return [w for w in re.findall(r"[a-z0-9]+", normalise(text)) if w not in EN_STOP and len(w) > 1]
+    return [w for w in re.findall(r"[a-z0-9]+", normalise(text)) if w not in EN_STOP and 1 < len(w) <= MAX_WORD]
 
 
 def stem(words: list[str]) -> list[str]:
@@ -85,7 +90,7 @@ def terms_with_words(text: str) -> list[tuple[str, str]]:
             out.extend((w, w) for w in _cut(run) if w not in ZH_STOP)
         else:
             for word in re.findall(r"[a-z0-9]+", run):
-                if word not in EN_STOP and len(word) > 1:
+                if word not in EN_STOP and 1 < len(word) <= MAX_WORD:
                     out.append((_stemmer().stemWord(word), word))
     return out
 

@@ -271,7 +271,10 @@ class Index:
             here = df[(lang, name)].get(term, 0)
             if not here:
                 continue
-            everywhere = sum(df[(other, name)].get(term, 0) for other in LANGS)
+            # tantivy counts a deleted (or replaced) document in a term's frequency until its segment
+            # is merged, not in the document count: clamp, so that a frequency never passes the count.
+            here = min(here, size)
+            everywhere = min(sum(df[(other, name)].get(term, 0) for other in LANGS), total)
             out.append((name, term, weight * _idf(everywhere, total) / _idf(here, size)))
         return out
 
@@ -297,8 +300,8 @@ class Index:
 
 
 def _idf(df: int, n: int) -> float:
-    """BM25's idf, as Lucene and tantivy compute it."""
-    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+    """BM25's idf, as Lucene and tantivy compute it (``df`` at most ``n``: always above zero)."""
+    return math.log(1 + (max(n - df, 0) + 0.5) / (min(df, n) + 0.5))
 
 
 def _gain(coverage: float) -> float:

@@ -84,12 +84,15 @@ def _schema() -> Any:
 class _Shard:
     """One language's tantivy index (in memory when ``path`` is None)."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, create: bool = True) -> None:
         import tantivy
 
         self.schema = _schema()
         self.path = path
         if path is not None:
+            if not create and not (path / "meta.json").exists():
+                # A live index whose shard is gone must not come back empty and "up to date".
+                raise ValueError(f"no index in {path}")
             path.mkdir(parents=True, exist_ok=True)
         self.index = tantivy.Index(self.schema, path=str(path) if path is not None else None)
         self._searcher = self.index.searcher()
@@ -136,11 +139,13 @@ class TantivyStore:
 
     REFRESH_SECONDS = 0.5
 
-    def __init__(self, path: Path | str | None = None, *, heap_mb: int = 64, threads: int = 1) -> None:
+    def __init__(self, path: Path | str | None = None, *, heap_mb: int = 64, threads: int = 1,
+                 create: bool = True) -> None:
+        """``create=False`` opens an existing store only (ValueError when a shard is missing)."""
         self.path = Path(path) if path is not None else None
         self.heap = heap_mb * 1_000_000
         self.threads = threads
-        self.shards = {lang: _Shard(self.path / lang if self.path else None) for lang in LANGS}
+        self.shards = {lang: _Shard(self.path / lang if self.path else None, create) for lang in LANGS}
         self._lock = threading.Lock()
         self._refreshed = time.monotonic()
 
