@@ -486,9 +486,11 @@ def _build(backend: Backend, status: Status, progress: Callable[[Status], None] 
             status.generation = name
             ix = engine.Index(store=backend.store(name, building=True), keep_docs=False)
 
+            # Workers (if any) are forked now, before the store opens its writers.
+            produced = parallel.rows(ix, (achievement_doc(a) for a in rows.iterator(chunk_size=500)), workers)
+
             def analysed() -> Iterator[Any]:
-                docs = (achievement_doc(a) for a in rows.iterator(chunk_size=500))
-                for row in parallel.rows(ix, docs, workers):
+                for row in produced:
                     yield row
                     status.done += 1
                     if status.done % PROGRESS_EVERY == 0:
@@ -496,7 +498,10 @@ def _build(backend: Backend, status: Status, progress: Callable[[Status], None] 
                         if progress:
                             progress(status)
 
-            ix.store.bulk_load(analysed())
+            try:
+                ix.store.bulk_load(analysed())
+            finally:
+                parallel.close(produced)
             backend.switch(name, {"revision": revision, "stamp": stamp, "docs": status.done,
                                   "built_at": timezone.now().isoformat()})
             status.state = "done"

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
+from typing import Any
 
 from duijie.matching.engine.index import Doc, Index
 from duijie.matching.engine.store import Row
@@ -42,30 +43,69 @@ def _chunks(index: Index, docs: Iterable[Doc], size: int) -> Iterator[list[tuple
 
 
 def rows(index: Index, docs: Iterable[Doc], workers: int) -> Iterator[Row]:
-    """The analysed rows of ``docs`` for ``index``, in order, analysed by ``workers`` processes."""
+    """The analysed rows of ``docs`` for ``index``, in order, analysed by ``workers`` processes.
+
+    The workers are forked here, at the call, before the caller opens the store's writers (whose
+    threads a fork must not copy); the rows come as the returned iterator is consumed."""
     global _index
     if workers <= 1:
-        yield from index.rows(docs)
-        return
+        return index.rows(docs)
     _index = index
-    context = multiprocessing.get_context("fork")
+    pool = multiprocessing.get_context("fork").Pool(workers)
+    return _Rows(pool, _collect(pool, index, docs, workers))
+
+
+class _Rows:
+    """The rows as they come, and ``close()`` to let the workers go if the caller stops early (or never
+    started: a generator that never ran would not clean up)."""
+
+    def __init__(self, pool: Any, rows: Generator[Row, None, None]) -> None:
+        self.pool, self.rows = pool, rows
+
+    def __iter__(self) -> Iterator[Row]:
+        return self.rows
+
+    def __next__(self) -> Row:
+        return next(self.rows)
+
+    def close(self) -> None:
+        global _index
+        self.rows.close()
+        self.pool.terminate()
+        self.pool.join()
+        _index = None
+
+
+def _collect(pool: Any, index: Index, docs: Iterable[Doc], workers: int) -> Generator[Row, None, None]:
+    global _index
     try:
-        with context.Pool(workers) as pool:
-            # The documents are read here, in the caller's thread (a database cursor belongs to its
-            # thread), a few chunks per worker at a time.
-            batch: list[list[tuple[int, Doc]]] = []
-            for chunk in _chunks(index, docs, CHUNK):
-                batch.append(chunk)
-                if len(batch) >= 4 * workers:
-                    for analysed in pool.imap(_analyse, batch):
-                        yield from analysed
-                    batch = []
-            for analysed in pool.imap(_analyse, batch):
-                yield from analysed
+        # The documents are read here, in the caller's thread (a database cursor belongs to its
+        # thread), a few chunks per worker at a time.
+        batch: list[list[tuple[int, Doc]]] = []
+        for chunk in _chunks(index, docs, CHUNK):
+            batch.append(chunk)
+            if len(batch) >= 4 * workers:
+                for analysed in pool.imap(_analyse, batch):
+                    yield from analysed
+                batch = []
+        for analysed in pool.imap(_analyse, batch):
+            yield from analysed
     finally:
+        pool.terminate()
+        pool.join()
         _index = None
 
 
 def build(index: Index, docs: Iterable[Doc], workers: int) -> int:
     """Analyse ``docs`` on ``workers`` cores into the (empty) ``index``; returns how many."""
-    return index.store.bulk_load(rows(index, docs, workers))
+    produced = rows(index, docs, workers)
+    try:
+        return index.store.bulk_load(produced)
+    finally:
+        close(produced)
+
+
+def close(produced: Iterator[Row]) -> None:
+    """Let the workers of ``rows`` go (nothing for rows made in this process)."""
+    if isinstance(produced, _Rows):
+        produced.close()
