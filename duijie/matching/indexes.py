@@ -47,7 +47,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from duijie.matching.engine import index as engine
@@ -65,6 +65,7 @@ RETIRED_GRACE_SECONDS = 300
 _lock = threading.Lock()
 _live: dict[str, LiveIndex] = {}
 _memory: dict[str, _Memory] = {}
+_building: set[str] = set()  # builds of this process, from their request until they end
 
 
 def root() -> Path:
@@ -260,8 +261,13 @@ class _Postgres:
             yield held
         finally:
             if held:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
+                try:
+                    with connection.cursor() as cursor:
+                        cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
+                except DatabaseError:
+                    # The transaction failed and takes no statement: closing the connection releases
+                    # the session's locks, so that no other server waits for this one forever.
+                    connection.close()
 
     def status(self) -> dict[str, Any]:
         from duijie.matching.models import IndexState
@@ -450,17 +456,24 @@ def rebuild(*, background: bool, requested_by: str = "", progress: Callable[[Sta
     background, the build runs in a thread of this process and this returns at once. ``workers`` > 1
     analyses on that many forked processes (commands only: a web process has other threads)."""
     backend = _handle().backend
-    current = Status.of(backend.status())
-    if current.state == "running" and not _free(backend):
-        return current
-    status = Status(state="running", started_at=timezone.now().isoformat(), requested_by=requested_by)
-    backend.save_status(status.__dict__)
+    key = f"{backend_name()}:{root()}"
+    with _lock:
+        current = Status.of(backend.status())
+        # A build of this process that has not taken its lock yet, or one of another process that holds it.
+        if current.state == "running" and (key in _building or not _free(backend)):
+            return current
+        _building.add(key)
+        status = Status(state="running", started_at=timezone.now().isoformat(), requested_by=requested_by)
+        backend.save_status(status.__dict__)
     if background:
-        thread = threading.Thread(target=_build_in_thread, args=(backend, status, progress), daemon=True,
+        thread = threading.Thread(target=_build_in_thread, args=(backend, status, progress, key), daemon=True,
                                   name="duijie-matching-rebuild")
         thread.start()
         return status
-    return _build(backend, status, progress, workers)
+    try:
+        return _build(backend, status, progress, workers)
+    finally:
+        _building.discard(key)
 
 
 def _free(backend: Backend) -> bool:
@@ -468,10 +481,12 @@ def _free(backend: Backend) -> bool:
         return free
 
 
-def _build_in_thread(backend: Backend, status: Status, progress: Callable[[Status], None] | None) -> None:
+def _build_in_thread(backend: Backend, status: Status, progress: Callable[[Status], None] | None,
+                     key: str) -> None:
     try:
         _build(backend, status, progress)
     finally:
+        _building.discard(key)
         connection.close()  # the thread's own connection
 
 

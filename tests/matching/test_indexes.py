@@ -348,3 +348,17 @@ def test_many_changes_at_once_are_applied_in_the_background(monkeypatch):
             break
         threading.Event().wait(0.05)
     assert sorted(_found("激光切割")) == sorted(str(a.pk) for a in many)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_second_rebuild_request_while_one_starts_joins_it():
+    item = published(title="锂电池极片激光切割", summary="高速激光切割。")
+    assert _found("激光切割") == [str(item.pk)]
+    before = {p.name for p in _folder().glob("gen-*")}
+    # Back to back: the second comes before the first's thread has taken the build lock.
+    first = indexes.rebuild(background=True, requested_by="first@example.org")
+    second = indexes.rebuild(background=True, requested_by="second@example.org")
+    assert (second.state, second.started_at, second.requested_by) == ("running", first.started_at,
+                                                                       "first@example.org")
+    assert _wait_for_build().state == "done"
+    assert len({p.name for p in _folder().glob("gen-*")} - before) == 1  # one build, not two
