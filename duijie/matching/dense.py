@@ -6,8 +6,9 @@ and the lexical hits pass through unchanged.
 
 Each process keeps one dense index per database and model: the public achievements as the hall shows
 them, embedded from what the lexical index holds of each (``indexes.achievement_doc``). When the hall's
-revision moves, achievements no longer public are removed at once and those that are new or whose text
-changed are embedded: by the request itself up to ``INLINE_EMBED_LIMIT``, else in a background thread
+revision moves, the hall's change log says which achievements changed (a process's first look reads
+them all): those no longer public are removed at once and those that are new or whose text changed are
+embedded: by the request itself up to ``INLINE_EMBED_LIMIT``, else in a background thread
 while requests go on with the index as it was. The index is kept on disk
 (``<DUIJIE_MATCHING_DIR>/<database>/dense-<model>/``), so a restarted process embeds only what changed
 meanwhile. A model that cannot be loaded is logged once and the lexical hits are used alone: a
@@ -68,26 +69,28 @@ def folder(model: str) -> Path:
     return indexes.root() / f"dense-{hashlib.sha1(model.encode()).hexdigest()[:12]}"
 
 
-def _hall_version() -> tuple[int, str]:
-    from duijie.supply.models import HallState
-
-    row = HallState.objects.filter(pk=1).values_list("revision", "stamp").first()
-    return (int(row[0]), str(row[1])) if row else (0, "")
-
-
-def _public_docs() -> list[engine.Doc]:
+def _changes(index: engine_dense.DenseIndex, since: tuple[int, str]) -> tuple[list[engine.Doc], list[str]]:
+    """What ``index`` (as of the hall's ``since``) must embed and remove: from the hall's change log when
+    it can tell, else from a read of every public achievement."""
     from duijie.matching import indexes
-    from duijie.supply.enums import PUBLIC_STATUSES
-    from duijie.supply.models import Achievement
 
-    public = Achievement.objects.filter(status__in=PUBLIC_STATUSES).prefetch_related("translations").order_by("pk")
-    return [indexes.achievement_doc(a) for a in public]
+    found = indexes.hall_changes_since(*since)
+    if found is None:
+        public = indexes.public_achievements().order_by("pk")
+        return engine_dense.changes(index, [indexes.achievement_doc(a) for a in public])
+    changed = found[0]
+    docs = [indexes.achievement_doc(a) for a in indexes.public_achievements().filter(pk__in=changed).order_by("pk")]
+    stale, _others = engine_dense.changes(index, docs)
+    kept = {d.id for d in docs}
+    return stale, [str(pk) for pk in changed if str(pk) not in kept and str(pk) in index]
 
 
 def achievements_index(model: engine_dense.Encoder) -> engine_dense.DenseIndex:
     """The dense index of the public achievements as of the hall's current revision (see the module's
     docstring for when it embeds inline, in the background, and what it saves)."""
-    version = _hall_version()
+    from duijie.matching import indexes
+
+    version = indexes.hall_state()
     path = model_path()
     key = f"{connection.settings_dict.get('NAME')}\n{path}"
     cached = _indexes.get(key)
@@ -100,7 +103,8 @@ def achievements_index(model: engine_dense.Encoder) -> engine_dense.DenseIndex:
         where = folder(path)
         # Searches may be running on the cached index: change a copy, then swap it in.
         index = cached[1].copy() if cached is not None else _load(where, model)
-        stale, gone = engine_dense.changes(index, _public_docs())
+        # A saved index does not say which revision it reflects: read the whole hall once per process.
+        stale, gone = _changes(index, cached[0] if cached is not None else (-1, ""))
         index.remove(gone)  # never a match that is no longer public, even while embedding goes on
         if len(stale) > INLINE_EMBED_LIMIT:
             if key not in _building:
@@ -135,6 +139,10 @@ def _embed_in_background(key: str, version: tuple[int, str], index: engine_dense
         logger.info("dense index: %d achievements embedded", len(stale))
     except Exception:
         logger.exception("dense index: embedding %d achievements failed", len(stale))
+        with _lock:
+            current = _indexes.get(key)
+            if current is not None:  # the next request reads the whole hall again and retries them
+                _indexes[key] = ((-1, ""), current[1])
     finally:
         with _lock:
             _building.discard(key)

@@ -116,18 +116,15 @@ def achievement_doc(achievement: Any) -> engine.Doc:
                       keywords=list(achievement.keywords or []), lang=achievement.language)
 
 
-def _public_achievements() -> Any:
+def public_achievements() -> Any:
     from duijie.supply.enums import PUBLIC_STATUSES
     from duijie.supply.models import Achievement
 
     return Achievement.objects.filter(status__in=PUBLIC_STATUSES).prefetch_related("translations")
 
 
-def hall_revision() -> int:
-    return _hall_state()[0]
-
-
-def _hall_state() -> tuple[int, str]:
+def hall_state() -> tuple[int, str]:
+    """The hall's (revision, stamp): what an index of the public achievements must reflect."""
     from duijie.supply.models import HallState
 
     row = HallState.objects.filter(pk=1).values_list("revision", "stamp").first()
@@ -373,9 +370,9 @@ def achievements() -> engine.Index:
     searched as it is (the next search tries again)."""
     handle = _handle()
     live = handle.open()
-    revision, stamp = _hall_state()
+    revision, stamp = hall_state()
     if live is None:
-        if _public_achievements().count() <= INLINE_BUILD_LIMIT:
+        if public_achievements().count() <= INLINE_BUILD_LIMIT:
             rebuild(background=False)
             live = handle.open(force=True)
         else:
@@ -392,6 +389,19 @@ def achievements() -> engine.Index:
     return live[1]
 
 
+def hall_changes_since(revision: int, stamp: str) -> tuple[list[int], tuple[int, str]] | None:
+    """The achievements changed after the hall's ``(revision, stamp)`` and the latest (revision, stamp)
+    of the change log; None when the log cannot tell (the database is not the one that revision came
+    from, or the log was pruned past it): only a full read of the hall can then."""
+    from duijie.supply.models import HallChange
+
+    changes = list(HallChange.objects.filter(revision__gte=revision).values_list("revision", "stamp", "achievement_id"))
+    if (revision, stamp) != (0, "") and not any((r, s) == (revision, stamp) for r, s, _a in changes):
+        return None
+    later = [(r, s) for r, s, _a in changes if r > revision]
+    return sorted({a for r, _s, a in changes if r > revision}), max(later, default=(revision, stamp), key=lambda rs: rs[0])
+
+
 def _current(state: dict[str, Any], revision: int, stamp: str) -> bool:
     return (state.get("revision"), state.get("stamp")) == (revision, stamp)
 
@@ -401,8 +411,6 @@ def _catch_up(backend: Backend, generation: str, ix: engine.Index, revision: int
     """Apply the hall's changes since ``generation``'s revision to its index ``ix``; rebuild when they
     cannot tell (the database is not the one indexed, or its change log was pruned past us). More than
     ``CATCH_UP_INLINE`` changes (a large import) are applied in a background thread."""
-    from duijie.supply.models import HallChange
-
     with backend.lock("sync", wait=background) as mine:
         if not mine:
             return  # another process is applying them; its commit reaches us at our next search
@@ -412,20 +420,18 @@ def _catch_up(backend: Backend, generation: str, ix: engine.Index, revision: int
         ours = (int(state.get("revision", -1)), str(state.get("stamp", "")))
         if ours == (revision, stamp):
             return
-        changes = list(HallChange.objects.filter(revision__gte=ours[0]).values_list("revision", "stamp",
-                                                                                   "achievement_id"))
-        known = ours == (0, "") or any((r, s) == ours for r, s, _a in changes)
-        if not known:
+        found = hall_changes_since(*ours)
+        if found is None:
             logger.info("matching: the hall's change log does not reach revision %s; rebuilding", ours[0])
-            rebuild(background=_public_achievements().count() > INLINE_BUILD_LIMIT)
+            rebuild(background=public_achievements().count() > INLINE_BUILD_LIMIT)
             return
-        changed = sorted({a for r, _s, a in changes if r > ours[0]})
+        changed, latest = found
         if len(changed) > CATCH_UP_INLINE and not background:
             threading.Thread(target=_catch_up_in_thread, args=(backend, generation, ix, revision, stamp),
                              daemon=True, name="duijie-matching-catch-up").start()
             return
         # Changes past the revision read first are applied too (applying them again later is harmless).
-        latest = max([(r, s) for r, s, _a in changes if r > ours[0]] + [(revision, stamp)], key=lambda rs: rs[0])
+        latest = max(latest, (revision, stamp), key=lambda rs: rs[0])
         _apply(ix, changed)
         backend.save_state(generation, {**state, "revision": latest[0], "stamp": latest[1], "docs": ix.size,
                                         "synced_at": timezone.now().isoformat()})
@@ -443,7 +449,7 @@ def _catch_up_in_thread(backend: Backend, generation: str, ix: engine.Index, rev
 def _apply(ix: engine.Index, changed: list[int]) -> None:
     if not changed:
         return
-    public = {a.pk: a for a in _public_achievements().filter(pk__in=changed)}
+    public = {a.pk: a for a in public_achievements().filter(pk__in=changed)}
     ix.store.write([ix.row(achievement_doc(a)) for a in public.values()],
                    [pk for pk in changed if pk not in public])
 
@@ -495,8 +501,8 @@ def _build(backend: Backend, status: Status, progress: Callable[[Status], None] 
     with backend.lock("build", wait=True):
         name = f"gen-{int(time.time() * 1000)}"
         try:
-            revision, stamp = _hall_state()
-            rows = _public_achievements().order_by("pk")
+            revision, stamp = hall_state()
+            rows = public_achievements().order_by("pk")
             status.total = rows.count()
             status.generation = name
             ix = engine.Index(store=backend.store(name, building=True), keep_docs=False)
@@ -557,14 +563,22 @@ def live_state() -> dict[str, Any]:
 class _Memory:
     index: engine.Index
     stamps: dict[int, Any]  # primary key → the updated_at it was indexed at
+    version: tuple[int, Any] = (0, None)  # (count, latest updated_at) of the rows when last brought up to date
 
 
 def _in_memory(name: str, rows: Any, docs: Callable[[Any], list[engine.Doc]]) -> engine.Index:
     """The index of ``rows`` for this database, kept in memory and brought up to date at each use: rows
     new or changed since (by their ``updated_at``) are analysed again, rows gone are removed. ``docs``
     turns a queryset of some of ``rows`` into documents."""
-    current = dict(rows.values_list("pk", "updated_at"))
+    from django.db.models import Count, Max
+
+    seen = rows.aggregate(n=Count("pk"), m=Max("updated_at"))
+    version = (seen["n"], seen["m"])
     key = f"{name}:{root()}"
+    held = _memory.get(key)
+    if held is not None and held.version == version:
+        return held.index  # nothing changed: one aggregate query, not a read of every row
+    current = dict(rows.values_list("pk", "updated_at"))
     with _lock:
         held = _memory.get(key)
         if held is None:
@@ -575,7 +589,7 @@ def _in_memory(name: str, rows: Any, docs: Callable[[Any], list[engine.Doc]]) ->
             held.index.upsert(docs(rows.filter(pk__in=changed).order_by("pk")))
         if gone:
             held.index.remove([str(pk) for pk in gone])
-        held.stamps = current
+        held.stamps, held.version = current, version
         return held.index
 
 

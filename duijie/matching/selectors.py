@@ -308,7 +308,7 @@ def index_overview(*, user: Any) -> IndexOverview:
     return IndexOverview(backend=state["backend"], generation=state.get("generation", ""),
                          docs=int(state.get("docs") or 0), revision=state.get("revision"),
                          synced_at=str(state.get("synced_at") or state.get("built_at") or ""),
-                         build=indexes.status(), hall_revision=indexes.hall_revision())
+                         build=indexes.status(), hall_revision=indexes.hall_state()[0])
 
 
 def index_first_build() -> indexes.Status | None:
