@@ -99,9 +99,15 @@ def assign_brokers(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("demand:detail", pk=pk)
 
 
+def _matched(request: HttpRequest, demand: Demand) -> bool:
+    """Whether the page shows this demand's matches: while it is being matched, to those who see all of
+    it (only they: no hidden detail leaks)."""
+    return demand.status in ("published", "matching", "brokering") and policies.is_privileged(request.user, demand)
+
+
 def _recommendations(request: HttpRequest, demand: Demand) -> list:  # type: ignore[type-arg]
-    """Matching achievements for those who see the whole demand (only they: no hidden detail leaks)."""
-    if demand.status not in ("published", "matching", "brokering") or not policies.is_privileged(request.user, demand):
+    """Matching achievements, logged as shown."""
+    if not _matched(request, demand):
         return []
     from duijie.matching import selectors as matching
     from duijie.matching import services as matching_services
@@ -113,7 +119,7 @@ def _recommendations(request: HttpRequest, demand: Demand) -> list:  # type: ign
 
 def _matching_building(request: HttpRequest, demand: Demand) -> Any:
     """The first build of the matching index while it runs (recommendations come once it is done)."""
-    if demand.status not in ("published", "matching", "brokering") or not policies.is_privileged(request.user, demand):
+    if not _matched(request, demand):
         return None
     from duijie.matching import selectors as matching
 
@@ -122,7 +128,7 @@ def _matching_building(request: HttpRequest, demand: Demand) -> Any:
 
 def _experts(request: HttpRequest, demand: Demand) -> list:  # type: ignore[type-arg]
     """Matching experts, for the same people as the achievements; logged as shown, like them."""
-    if demand.status not in ("published", "matching", "brokering"):
+    if not _matched(request, demand):
         return []
     from duijie.matching import selectors as matching
     from duijie.matching import services as matching_services

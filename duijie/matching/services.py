@@ -3,6 +3,7 @@ console visits."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,29 +22,28 @@ REASON_MAX = 300
 def log_impressions(*, user: Any, surface: str, recommendations: list[Recommendation]) -> list[Impression]:
     """Record that ``recommendations`` were shown to ``user`` (rank, score, features, model) and give
     each its impression id, which the verdict buttons and the tracked link carry."""
-    if not getattr(user, "is_authenticated", False) or not recommendations:
-        return []
-    rows = Impression.objects.bulk_create([
-        Impression(user=user, surface=surface, demand=r.demand, achievement=r.achievement, rank=rank,
-                   score=r.score, features=r.features, model_version=r.model_version[:20])
-        for rank, r in enumerate(recommendations, start=1)])
-    for r, row in zip(recommendations, rows, strict=True):
-        r.impression_id = row.pk
-    return rows
+    return _logged(user, recommendations, lambda rank, r: Impression(
+        user=user, surface=surface, demand=r.demand, achievement=r.achievement, rank=rank, score=r.score,
+        features=r.features, model_version=r.model_version[:20]))
 
 
 def log_expert_impressions(*, user: Any, demand: Any, matches: list[ExpertMatch]) -> list[Impression]:
     """Record that the experts ``matches`` were recommended to ``user`` for ``demand`` (rank, score, the
     text feature they were ranked on, model "text") and give each its impression id, as
     ``log_impressions`` does for achievements."""
-    if not getattr(user, "is_authenticated", False) or not matches:
+    return _logged(user, matches, lambda rank, m: Impression(
+        user=user, surface=Surface.EXPERTS, demand=demand, expert=m.expert, rank=rank, score=m.score,
+        features=m.features, model_version=m.model_version[:20]))
+
+
+def _logged(user: Any, shown: Sequence[Any], impression: Callable[[int, Any], Impression]) -> list[Impression]:
+    """One impression per item ``shown`` to a signed-in ``user`` (``impression(rank, item)``), in one
+    insert; each item gets its impression id."""
+    if not getattr(user, "is_authenticated", False) or not shown:
         return []
-    rows = Impression.objects.bulk_create([
-        Impression(user=user, surface=Surface.EXPERTS, demand=demand, expert=m.expert, rank=rank, score=m.score,
-                   features=m.features, model_version=m.model_version[:20])
-        for rank, m in enumerate(matches, start=1)])
-    for m, row in zip(matches, rows, strict=True):
-        m.impression_id = row.pk
+    rows = Impression.objects.bulk_create([impression(rank, item) for rank, item in enumerate(shown, start=1)])
+    for item, row in zip(shown, rows, strict=True):
+        item.impression_id = row.pk
     return rows
 
 
