@@ -91,10 +91,11 @@ BM25S_MAX = 200_000  # raw bm25s sizes (its input is Python lists)
 
 
 def _doc(n: int, record: dict[str, Any]) -> Any:
+    """The record as the engine reads a JSONL row, numbered as the product's rows are (a persisted store
+    takes numeric ids)."""
     from duijie.matching.engine import index
 
-    return index.Doc(id=str(n), title=record.get("title", ""), abstract=record.get("abstract", ""),
-                     keywords=list(record.get("keywords") or []), lang=record.get("lang", ""))
+    return index.docs_from_jsonl([{**record, "id": n}])[0]
 
 
 def _part_rows(ix: Any, real: list[dict[str, Any]]) -> list[dict[str, Any]]:
