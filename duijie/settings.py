@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "duijie.docking",
     "duijie.demand",
     "duijie.matching",
+    "duijie.notifications",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +191,13 @@ DUIJIE_IMPORT_FILE_DAYS = env_int("DUIJIE_IMPORT_FILE_DAYS", 30)
 # directory whose embeddings are fused with the lexical matches. Unset: lexical matching only. Nothing
 # is ever downloaded: a path that is not a model is reported and ignored.
 DUIJIE_DENSE_MODEL = env_str("DUIJIE_DENSE_MODEL", "")
+# Docking cases (docs/docking.md): working days allowed per stage ("requested=3,accepted=10,..."; unnamed
+# stages keep their defaults), days without activity before a running case is marked stalled, and the
+# working-day calendar: "cn" (weekends, PRC public holidays and make-up working days) or "weekends".
+DUIJIE_DOCKING_SLA = {name.strip(): int(days) for name, _sep, days in
+                      (item.partition("=") for item in env_list("DUIJIE_DOCKING_SLA", [])) if days.strip()}
+DUIJIE_DOCKING_STALL_DAYS = env_int("DUIJIE_DOCKING_STALL_DAYS", 30)
+DUIJIE_WORK_CALENDAR = env_str("DUIJIE_WORK_CALENDAR", "cn")
 
 # --- Internationalisation ----------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

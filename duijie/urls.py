@@ -16,6 +16,8 @@ urlpatterns = [
     path("hall/", include("duijie.supply.urls")),
     path("demands/", include("duijie.demand.urls")),
     path("matching/", include("duijie.matching.urls")),
+    path("docking/", include("duijie.docking.urls")),
+    path("notifications/", include("duijie.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/", api.urls),

@@ -20,6 +20,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         (_("Exhibition hall"), reverse("supply:hall")),
         (_("Demands"), reverse("demand:board")),
         (_("Organisations"), reverse("accounts:organisation_list")),
+        (_("Brokers"), reverse("docking:brokers")),
         (_("Technology fields"), reverse("taxonomy:field_list")),
         (_("API"), "/api/docs"),
     ]
@@ -34,6 +35,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
 
         if is_console_user(user):
             items.insert(3, (_("Matching console"), reverse("matching:console")))
+        from duijie.docking.policies import can_use_board
+
+        items.insert(2, (_("Case board") if can_use_board(user) else _("My docking"),
+                         reverse("docking:board") if can_use_board(user) else reverse("docking:inbox")))
     operator_items: list[tuple[Any, str]] = []
     if policies.is_operator(user):
         operator_items = [
@@ -44,8 +49,14 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             (_("Audit log"), reverse("core:audit_log")),
             (_("Back office"), reverse("admin:index")),
         ]
+    unread = 0
+    if policies.is_authenticated(user):
+        from duijie.notifications.selectors import unread_count
+
+        unread = unread_count(user)
     path = request.path
     return {
+        "unread_notifications": unread,
         "nav_items": [(label, url, (url != "/" and path.startswith(url)) or path == url) for label, url in items],
         "operator_nav_items": [(label, url, path.startswith(url)) for label, url in operator_items],
         "platform_name": settings.PLATFORM_NAME,

@@ -145,9 +145,13 @@ def docking_request(request: HttpRequest, pk: int) -> HttpResponse:
     form = DockingRequestForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Tell the team in a sentence or two what you are looking for."))
-    elif call_service(request, docking_request_create, requester=request.user, achievement=achievement,
-                      message=form.cleaned_data["message"], cooperation_mode=form.cleaned_data["cooperation_mode"]):
-        messages.success(request, _("Your request has been recorded. The platform operators will put you in touch."))
+    else:
+        case = call_service(request, docking_request_create, requester=request.user, achievement=achievement,
+                            message=form.cleaned_data["message"], cooperation_mode=form.cleaned_data["cooperation_mode"],
+                            origin=request.POST.get("origin") or "page")
+        if case is not None:
+            messages.success(request, _("Request sent. Contact details are shared once the other side accepts."))
+            return redirect("docking:case", pk=case.pk)
     return redirect("supply:achievement_detail", pk=pk)
 
 

@@ -135,8 +135,9 @@ def test_docking_request_from_the_detail_page(org_admin, client_for):
     client = client_for(company)
     response = client.post(reverse("supply:docking_request", args=[item.pk]),
                            {"message": "希望洽谈技术许可，用于我司产线。"})
-    assert response.status_code == 302
-    assert list(DockingRequest.objects.values_list("requester", "achievement")) == [(company.pk, item.pk)]
+    case = DockingRequest.objects.get()
+    assert (case.requester, case.achievement, case.target_organisation) == (company, item, item.organisation)
+    assert response.status_code == 302 and response["Location"] == reverse("docking:case", args=[case.pk])
     page = client.get(reverse("supply:achievement_detail", args=[item.pk]))
     assert page.context["has_open_request"] is True
 
