@@ -8,7 +8,9 @@ from ninja import NinjaAPI
 from duijie.accounts.api import router as accounts_router
 from duijie.core.api import AUTH_OPTIONAL, install_error_handlers
 from duijie.demand.api import router as demand_router
+from duijie.docking.api import router as docking_router
 from duijie.matching.api import router as matching_router
+from duijie.notifications.api import router as notifications_router
 from duijie.supply.api import router as supply_router
 from duijie.taxonomy.api import router as taxonomy_router
 
@@ -31,3 +33,5 @@ api.add_router("/taxonomy/", taxonomy_router)
 api.add_router("/supply/", supply_router)
 api.add_router("/demand/", demand_router)
 api.add_router("/matching/", matching_router)
+api.add_router("/docking/", docking_router)
+api.add_router("/notifications/", notifications_router)

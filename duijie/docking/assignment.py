@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-FIELD_WEIGHT = 4.0
+FIELD_WEIGHT = 5.0
 REGION_WEIGHT = 1.5
 LEVEL_WEIGHT = 0.3
 LOAD_WEIGHT = 0.35
