@@ -11,7 +11,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Form, Query, Router, Schema, UploadedFile
+from ninja import Field, Form, Query, Router, Schema, Status, UploadedFile
 from ninja import File as NinjaFile
 from ninja.pagination import paginate
 
@@ -49,6 +49,28 @@ class CaseListOut(Schema):
     broker: str | None
     created_at: datetime
     last_activity_at: datetime | None
+
+    @staticmethod
+    def resolve_target_id(obj: Any) -> int | None:
+        return obj["target_id"] if isinstance(obj, dict) else (obj.target.pk if obj.target else None)
+
+    @staticmethod
+    def resolve_title(obj: Any) -> str:
+        return obj["title"] if isinstance(obj, dict) else selectors._title(obj)
+
+    @staticmethod
+    def resolve_stage(obj: Any) -> str:
+        return obj["stage"] if isinstance(obj, dict) else obj.status
+
+    @staticmethod
+    def resolve_requester(obj: Any) -> str:
+        return obj["requester"] if isinstance(obj, dict) else obj.requester.full_name
+
+    @staticmethod
+    def resolve_broker(obj: Any) -> str | None:
+        if isinstance(obj, dict):
+            return obj["broker"]
+        return obj.broker.full_name if obj.broker else None
 
 
 class CaseOut(CaseListOut):
@@ -118,7 +140,7 @@ def _mode(code: str | None) -> CooperationMode | None:
 
 @router.post("/requests", response={201: CaseOut, **ERRORS}, auth=AUTH_REQUIRED,
              summary="Ask the side behind an achievement, expert, demand or challenge to make contact")
-def request_create(request: HttpRequest, payload: RequestIn) -> tuple[int, dict[str, Any]]:
+def request_create(request: HttpRequest, payload: RequestIn) -> Status[dict[str, Any]]:
     model = TARGET_MODELS.get(payload.target_kind)
     if model is None:
         raise DomainError(_("Unknown target kind."), code="validation_error",
@@ -130,7 +152,7 @@ def request_create(request: HttpRequest, payload: RequestIn) -> tuple[int, dict[
         requester=request.user, target_kind=payload.target_kind, **{payload.target_kind: target},  # type: ignore[arg-type]
         message=payload.message, cooperation_mode=_mode(payload.cooperation_mode), origin=payload.origin,
         event_name=payload.event_name, accept_terms=payload.accept_terms)
-    return 201, _case_out(request, _case(request, case.pk))
+    return Status(201, _case_out(request, _case(request, case.pk)))
 
 
 class CaseFilters(Schema):
@@ -147,7 +169,7 @@ def case_list(request: HttpRequest, filters: Query[CaseFilters]):  # type: ignor
         qs = qs.filter(status=filters.stage)
     if filters.target_kind:
         qs = qs.filter(target_kind=filters.target_kind)
-    return [_list_row(case) for case in qs]
+    return qs
 
 
 @router.get("/cases/{pk}", response={200: CaseOut, **ERRORS}, auth=AUTH_REQUIRED, summary="One case")
@@ -256,11 +278,11 @@ class EntryIn(Schema):
 @router.post("/cases/{pk}/entries", response={201: list[TimelineOut], **ERRORS}, auth=AUTH_REQUIRED,
              summary="Add a note, call, meeting, message or file to the case (multipart form)")
 def case_entry(request: HttpRequest, pk: int, payload: Form[EntryIn],
-               file: NinjaFile[UploadedFile] | None = None) -> tuple[int, list[dict[str, Any]]]:
+               file: NinjaFile[UploadedFile] | None = None) -> Status[list[dict[str, Any]]]:
     services.case_add_entry(actor=request.user, case=_case(request, pk), kind=payload.kind, body=payload.body,
                             starts_at=payload.starts_at, ends_at=payload.ends_at, location=payload.location,
                             online_link=payload.online_link, attendees=payload.attendees, file=file)
-    return 201, case_timeline(request, pk)
+    return Status(201, case_timeline(request, pk))
 
 
 class IntentIn(Schema):
@@ -287,6 +309,22 @@ class IntentOut(Schema):
     signed_on: date
     document_url: str | None
 
+    @staticmethod
+    def resolve_case(obj: Any) -> int | None:
+        return obj["case"] if isinstance(obj, dict) else obj.case_id
+
+    @staticmethod
+    def resolve_cooperation_mode(obj: Any) -> str | None:
+        if isinstance(obj, dict):
+            return obj["cooperation_mode"]
+        return obj.cooperation_mode.code if obj.cooperation_mode else None
+
+    @staticmethod
+    def resolve_document_url(obj: Any) -> str | None:
+        if isinstance(obj, dict):
+            return obj["document_url"]
+        return obj.document.url if obj.document else None
+
 
 def _intent_out(intent: Any) -> dict[str, Any]:
     return {"id": intent.pk, "case": intent.case_id, "event_name": intent.event_name,
@@ -309,22 +347,22 @@ def _record_intent(request: HttpRequest, case: DockingRequest | None, payload: I
 @router.post("/cases/{pk}/intents", response={201: IntentOut, **ERRORS}, auth=AUTH_REQUIRED,
              summary="Record a cooperation intent on the case (multipart form; parties default to its sides)")
 def case_intent(request: HttpRequest, pk: int, payload: Form[IntentIn],
-                document: NinjaFile[UploadedFile] | None = None) -> tuple[int, dict[str, Any]]:
-    return 201, _record_intent(request, _case(request, pk), payload, document)
+                document: NinjaFile[UploadedFile] | None = None) -> Status[dict[str, Any]]:
+    return Status(201, _record_intent(request, _case(request, pk), payload, document))
 
 
 @router.post("/intents", response={201: IntentOut, **ERRORS}, auth=AUTH_REQUIRED,
              summary="Record a cooperation intent signed at an event (operators; multipart form)")
 def event_intent(request: HttpRequest, payload: Form[IntentIn],
-                 document: NinjaFile[UploadedFile] | None = None) -> tuple[int, dict[str, Any]]:
-    return 201, _record_intent(request, None, payload, document)
+                 document: NinjaFile[UploadedFile] | None = None) -> Status[dict[str, Any]]:
+    return Status(201, _record_intent(request, None, payload, document))
 
 
 @router.get("/intents", response={200: list[IntentOut], **ERRORS}, auth=AUTH_REQUIRED,
             summary="Cooperation intents of the cases I see (every one for operators)")
 @paginate(PagePagination)
 def intent_list(request: HttpRequest):  # type: ignore[no-untyped-def]
-    return [_intent_out(i) for i in selectors.intents_visible_to(request.user)]
+    return selectors.intents_visible_to(request.user)
 
 
 # --- Brokers ------------------------------------------------------------------------------------------------
@@ -346,6 +384,32 @@ class BrokerOut(Schema):
     bio: str
     certificates: list[CertificateOut]
     training_hours: dict[str, Decimal]
+
+    @staticmethod
+    def resolve_name(obj: Any) -> str:
+        return obj["name"] if isinstance(obj, dict) else obj.user.full_name
+
+    @staticmethod
+    def resolve_organisation(obj: Any) -> str | None:
+        if isinstance(obj, dict):
+            return obj["organisation"]
+        return str(obj.organisation.display_name) if obj.organisation else None
+
+    @staticmethod
+    def resolve_fields(obj: Any) -> list[str]:
+        return obj["fields"] if isinstance(obj, dict) else [f.code for f in obj.fields.all()]
+
+    @staticmethod
+    def resolve_regions(obj: Any) -> list[str]:
+        return obj["regions"] if isinstance(obj, dict) else [r.code for r in obj.regions.all()]
+
+    @staticmethod
+    def resolve_certificates(obj: Any) -> list[Any]:
+        return obj["certificates"] if isinstance(obj, dict) else list(obj.certificates.all())
+
+    @staticmethod
+    def resolve_training_hours(obj: Any) -> dict[str, Decimal]:
+        return obj["training_hours"] if isinstance(obj, dict) else selectors.training_hours(obj)
 
 
 def _broker_out(profile: BrokerProfile) -> dict[str, Any]:
@@ -370,7 +434,7 @@ class DirectoryFilters(Schema):
 def broker_list(request: HttpRequest, filters: Query[DirectoryFilters]):  # type: ignore[no-untyped-def]
     profiles = selectors.broker_directory(q=filters.q, field_code=filters.field, level=filters.level,
                                           region_code=filters.region).prefetch_related("certificates", "trainings")
-    return [_broker_out(p) for p in profiles]
+    return profiles
 
 
 @router.get("/brokers/{pk}", response={200: BrokerOut, **ERRORS}, summary="One broker's public profile")
@@ -418,10 +482,10 @@ class TrainingIn(Schema):
 
 @router.post("/brokers/{pk}/trainings", response={201: BrokerOut, **ERRORS}, auth=AUTH_REQUIRED,
              summary="Add a training record to a broker profile")
-def broker_training(request: HttpRequest, pk: int, payload: TrainingIn) -> tuple[int, dict[str, Any]]:
+def broker_training(request: HttpRequest, pk: int, payload: TrainingIn) -> Status[dict[str, Any]]:
     profile = selectors.broker_profile(user=request.user, pk=pk)
     services.training_add(actor=request.user, profile=profile, **payload.dict())
-    return 201, _broker_out(selectors.broker_profile(user=request.user, pk=pk))
+    return Status(201, _broker_out(selectors.broker_profile(user=request.user, pk=pk)))
 
 
 class CertificateIn(Schema):
@@ -435,10 +499,10 @@ class CertificateIn(Schema):
 @router.post("/brokers/{pk}/certificates", response={201: BrokerOut, **ERRORS}, auth=AUTH_REQUIRED,
              summary="Add a certificate (multipart form, with its file) to a broker profile")
 def broker_certificate(request: HttpRequest, pk: int, payload: Form[CertificateIn],
-                       file: NinjaFile[UploadedFile] | None = None) -> tuple[int, dict[str, Any]]:
+                       file: NinjaFile[UploadedFile] | None = None) -> Status[dict[str, Any]]:
     profile = selectors.broker_profile(user=request.user, pk=pk)
     services.certificate_add(actor=request.user, profile=profile, file=file, **payload.dict())
-    return 201, _broker_out(selectors.broker_profile(user=request.user, pk=pk))
+    return Status(201, _broker_out(selectors.broker_profile(user=request.user, pk=pk)))
 
 
 class LedgerOut(Schema):

@@ -33,13 +33,13 @@ class ReadOut(Schema):
     unread: int
 
 
-@router.get("", response={200: list[NotificationOut], **ERRORS}, auth=AUTH_REQUIRED, summary="My notifications")
+@router.get("/notifications", response={200: list[NotificationOut], **ERRORS}, auth=AUTH_REQUIRED, summary="My notifications")
 @paginate(PagePagination)
 def notification_list(request: HttpRequest):  # type: ignore[no-untyped-def]
     return selectors.notifications_for(request.user)
 
 
-@router.post("/read", response={200: ReadOut, **ERRORS}, auth=AUTH_REQUIRED,
+@router.post("/notifications/read", response={200: ReadOut, **ERRORS}, auth=AUTH_REQUIRED,
              summary="Mark my notifications read (these ids, or all when none are given)")
 def notification_read(request: HttpRequest, payload: ReadIn) -> dict[str, int]:
     marked = services.notifications_mark_read(user=request.user, ids=payload.ids)  # type: ignore[arg-type]
