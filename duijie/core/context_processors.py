@@ -21,9 +21,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         (_("Demands"), reverse("demand:board")),
         (_("Organisations"), reverse("accounts:organisation_list")),
         (_("Brokers"), reverse("docking:brokers")),
-        (_("Technology fields"), reverse("taxonomy:field_list")),
-        (_("API"), "/api/docs"),
-    ]
+    ]  # the technology fields and the API documentation are linked from every page's footer
     if policies.is_authenticated(user):
         from duijie.accounts.selectors import organisations_administered_by
 
@@ -37,8 +35,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.insert(3, (_("Matching console"), reverse("matching:console")))
         from duijie.docking.policies import can_use_board
 
-        items.insert(2, (_("Case board") if can_use_board(user) else _("My docking"),
-                         reverse("docking:board") if can_use_board(user) else reverse("docking:inbox")))
+        if can_use_board(user):
+            # Brokers and operators have the case board instead; the directory stays in the footer.
+            items.insert(2, (_("Case board"), reverse("docking:board")))
+            items = [item for item in items if item[1] != reverse("docking:brokers")]
+        else:
+            items.insert(2, (_("My docking"), reverse("docking:inbox")))
     operator_items: list[tuple[Any, str]] = []
     if policies.is_operator(user):
         operator_items = [

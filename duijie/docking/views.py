@@ -145,7 +145,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "needs_terms": policies.needs_terms(case) and case.terms_accepted_at is None,
         "runs": runs,
         "is_target_side": policies.is_target_side(user, case),
-        "transitions": workflow.available_transitions(user, case),
+        # Contract registration arrives with the contracts module: until then the step is not offered.
+        "transitions": [t for t in workflow.available_transitions(user, case) if t.name != "contract"],
+        "contract_pending": case.status == CaseStage.INTENT_SIGNED,
         "transition_form": TransitionForm(),
         "timeline": selectors.case_timeline(user=user, case=case),
         "entry_form": EntryForm(kinds=kinds) if kinds else None,
