@@ -36,6 +36,7 @@ LOADERS: list[str] = [
     "duijie.accounts.demo.load",
     "duijie.supply.demo.load",
     "duijie.demand.demo.load",
+    "duijie.docking.demo.load",
 ]
 
 M = TypeVar("M", bound=models.Model)

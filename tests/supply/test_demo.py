@@ -65,7 +65,8 @@ def test_demo_loads_the_supply_side_once_and_quietly(django_capture_on_commit_ca
         first = run_demo("--quiet")
     # Demo content is not news: no submitted / published notices go out.
     assert mail.outbox == [] and callbacks == []
-    assert "Demo data: 431 created, 0 already there." in first  # 69 accounts + 27 + 300 + 1 + 12 + 12 demands + 10
+    # 69 accounts + 27 + 300 + 1 + 12 + 12 demands + 10, + 21 docking (2 brokers, 4 profiles, 9 cases, 6 intents)
+    assert "Demo data: 452 created, 0 already there." in first
 
     # Experts: 3–4 per Chinese institution, 2 per UK university and for the Russian institute.
     per_org = Counter(org_keys[name] for name in Expert.objects.values_list("organisation__name", flat=True))
@@ -147,7 +148,7 @@ def test_demo_loads_the_supply_side_once_and_quietly(django_capture_on_commit_ca
     # The second run finds everything and changes nothing.
     before = supply_snapshot()
     second = run_demo("--quiet")
-    assert "Demo data: 0 created, 431 already there." in second
+    assert "Demo data: 0 created, 452 already there." in second
     assert supply_snapshot() == before
 
 
