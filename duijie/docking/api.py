@@ -255,7 +255,7 @@ def case_timeline(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
             out.append({"at": item.at, "kind": e.kind, "author": e.author.full_name if e.author else None,
                         "body": e.body, "starts_at": e.starts_at, "ends_at": e.ends_at, "location": e.location,
                         "online_link": e.online_link, "attendees": e.attendees,
-                        "file_url": e.file.url if e.file else None,
+                        "file_url": f"/docking/cases/{case.pk}/files/{e.pk}/" if e.file else None,
                         "ics_url": f"/docking/cases/{case.pk}/meetings/{e.pk}.ics" if e.kind == "meeting" else None})
         elif item.history is not None:
             h = item.history
@@ -323,7 +323,13 @@ class IntentOut(Schema):
     def resolve_document_url(obj: Any) -> str | None:
         if isinstance(obj, dict):
             return obj["document_url"]
-        return obj.document.url if obj.document else None
+        return _document_url(obj)
+
+
+def _document_url(intent: Any) -> str | None:
+    if not intent.document:
+        return None
+    return f"/docking/cases/{intent.case_id or 0}/intents/{intent.pk}/document/"
 
 
 def _intent_out(intent: Any) -> dict[str, Any]:
@@ -331,7 +337,7 @@ def _intent_out(intent: Any) -> dict[str, Any]:
             "supply_party": intent.supply_party, "demand_party": intent.demand_party, "scope": intent.scope,
             "cooperation_mode": intent.cooperation_mode.code if intent.cooperation_mode else None,
             "estimated_amount": intent.estimated_amount, "currency": intent.currency, "signed_on": intent.signed_on,
-            "document_url": intent.document.url if intent.document else None}
+            "document_url": _document_url(intent)}
 
 
 def _record_intent(request: HttpRequest, case: DockingRequest | None, payload: IntentIn,

@@ -26,6 +26,7 @@ from duijie.docking.enums import (
     TrainingModule,
 )
 from duijie.supply.enums import Currency
+from duijie.supply.models import private_storage
 
 
 class DockingRequest(models.Model):
@@ -126,7 +127,7 @@ class CaseEntry(models.Model):
     location = models.CharField(_("place"), max_length=200, blank=True)
     online_link = models.URLField(_("online link"), blank=True)
     attendees = models.CharField(_("attendees"), max_length=500, blank=True)
-    file = models.FileField(_("file"), upload_to="docking/%Y/%m/", blank=True)
+    file = models.FileField(_("file"), upload_to="docking/%Y/%m/", blank=True, storage=private_storage)
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
 
     class Meta:
@@ -153,7 +154,8 @@ class CooperationIntent(models.Model):
                                            blank=True, validators=[MinValueValidator(0)])
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY)
     signed_on = models.DateField(_("signed on"))
-    document = models.FileField(_("signed document"), upload_to="docking/intents/%Y/", blank=True)
+    document = models.FileField(_("signed document"), upload_to="docking/intents/%Y/", blank=True,
+                                storage=private_storage)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True,
                                     on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
@@ -199,7 +201,7 @@ class BrokerCertificate(models.Model):
     issuer = models.CharField(_("issued by"), max_length=200, blank=True)
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
-    file = models.FileField(_("file"), upload_to="docking/certificates/", blank=True)
+    file = models.FileField(_("file"), upload_to="docking/certificates/", blank=True, storage=private_storage)
 
     class Meta:
         verbose_name = _("broker certificate")

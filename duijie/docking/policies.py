@@ -4,7 +4,8 @@ once the requester has accepted its confidentiality terms too. The case's broker
 run the case, see both sides' contacts from the start; nobody else sees the case at all.
 
 The sides:
-- the requester side: the requester, and the members of the organisation they asked on behalf of;
+- the requester side: the requester (the organisation they asked for is shown, but its other members
+  are not let in: a colleague has not accepted a summary-only demand's terms, for one);
 - the target side: the members of the organisation behind the target (the achievement's or expert's
   institution, the demand's or challenge's enterprise), and the expert themself for an expert.
 """
@@ -22,11 +23,7 @@ PARTY_ENTRIES = frozenset({EntryKind.MEETING, EntryKind.MESSAGE, EntryKind.FILE}
 
 
 def is_requester_side(user: Any, case: Any) -> bool:
-    if not account_policies.is_authenticated(user):
-        return False
-    if case.requester_id == user.pk:
-        return True
-    return case.requester_organisation is not None and account_policies.is_org_member(user, case.requester_organisation)
+    return account_policies.is_authenticated(user) and case.requester_id == user.pk
 
 
 def is_target_side(user: Any, case: Any) -> bool:
@@ -93,6 +90,12 @@ def can_add_entry(user: Any, case: Any, kind: str) -> bool:
 
 def can_assign_broker(user: Any) -> bool:
     return account_policies.is_operator(user)
+
+
+def can_run(broker: Any, case: Any) -> bool:
+    """A broker may run a case only if they are neither of its parties (they would see the other
+    side's contacts and the private notes before consent)."""
+    return not is_party(broker, case)
 
 
 def can_record_intent(user: Any, case: Any | None) -> bool:

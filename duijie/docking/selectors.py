@@ -31,8 +31,8 @@ def cases_visible_to(user: Any) -> QuerySet[DockingRequest]:
         return qs
     if not account_policies.is_authenticated(user):
         return qs.none()
-    mine = (Q(requester=user) | Q(requester_organisation__memberships__user=user)
-            | Q(target_organisation__memberships__user=user) | Q(expert__user=user) | Q(broker=user))
+    mine = (Q(requester=user) | Q(target_organisation__memberships__user=user) | Q(expert__user=user)
+            | Q(broker=user))
     return qs.filter(pk__in=DockingRequest.objects.filter(mine).values("pk"))
 
 
@@ -109,7 +109,16 @@ def case_timeline(*, user: Any, case: DockingRequest) -> list[TimelineItem]:
     if not policies.runs_case(user, case):
         history = history.filter(kind=HistoryKind.TRANSITION)
     items = [TimelineItem(at=e.created_at, kind=e.kind, entry=e) for e in entries]
-    items += [TimelineItem(at=h.created_at, kind="history", history=h) for h in history]
+    rows = list(history)
+    if not policies.runs_case(user, case):
+        # The reasons of stage changes (closing, stalling) are the broker's and operators' words, and who
+        # on the other side answered is not the requester's business before consent.
+        consented = policies.consented(case)
+        for row in rows:
+            row.reason = ""
+            if not consented and row.actor_id != getattr(user, "pk", None):
+                row.actor = None
+    items += [TimelineItem(at=h.created_at, kind="history", history=h) for h in rows]
     items.sort(key=lambda item: item.at)
     return items
 
@@ -171,12 +180,11 @@ def board_cases(*, user: Any, broker_id: int | None = None, kind: str = "", q: s
 def board_columns(*, user: Any, broker_id: int | None = None, kind: str = "", q: str = "",
                   per_column: int = 50) -> list[tuple[str, str, list[CaseCard]]]:
     """(stage, label, cards) per column, the newest activity first; closed columns show the latest."""
-    grouped: dict[str, list[DockingRequest]] = defaultdict(list)
-    for case in board_cases(user=user, broker_id=broker_id, kind=kind, q=q):
-        if len(grouped[case.status]) < per_column:
-            grouped[case.status].append(case)
+    cases = board_cases(user=user, broker_id=broker_id, kind=kind, q=q)
     calendar = work_calendar()
-    return [(stage, str(CaseStage(stage).label), cards(grouped.get(stage, []), calendar)) for stage in BOARD_STAGES]
+    # One query a column, each cut in the database: closed columns keep only their latest cases.
+    return [(stage, str(CaseStage(stage).label), cards(list(cases.filter(status=stage)[:per_column]), calendar))
+            for stage in BOARD_STAGES]
 
 
 def case_list(*, user: Any, stage: str = "", broker_id: int | None = None, kind: str = "", q: str = "",
@@ -269,8 +277,11 @@ def ledger(*, period: tuple[datetime, datetime], broker_ids: list[int] | None = 
             for p in profiles}
     ids = list(rows)
     cases = DockingRequest.objects.filter(broker_id__in=ids)
-    for broker, n in cases.filter(_in(period, "created_at")).values_list("broker").annotate(n=Count("pk")):
-        rows[broker].opened = n
+    # Opened: cases assigned to the broker in the period (a case gets its broker after the request).
+    for detail in CaseHistory.objects.filter(kind=HistoryKind.ASSIGNMENT).filter(_in(period, "created_at")) \
+            .values_list("detail", flat=True):
+        if detail.get("to") in rows:
+            rows[detail["to"]].opened += 1
     for broker, n in cases.filter(_in(period, "accepted_at")).values_list("broker").annotate(n=Count("pk")):
         rows[broker].accepted = n
     meetings = CaseEntry.objects.filter(case__broker_id__in=ids, kind=EntryKind.MEETING).filter(

@@ -234,6 +234,9 @@ def case_transition(*, actor: User | None, case: DockingRequest, name: str, reas
     if name == "sign_intent" and not case.intents.exists():
         message = str(_("Record the signed cooperation intent on the case first."))
         raise DomainError(message, code="intent_required")
+    if name == "stall" and actor is None and case.last_activity_at is not None \
+            and case.last_activity_at > timezone.now() - timedelta(days=stall_days()):
+        raise DomainError(_("The case has had activity since; it is not stalled."), code="still_active")
     if name == "contract":
         # The contracts issue adds the technology-contract record that this step links to; until
         # then no case can be moved to contracted.
@@ -296,6 +299,9 @@ def case_assign_broker(*, actor: User, case: DockingRequest, broker: User | None
                           code="validation_error", fields={"broker": [str(_("Not a broker."))]})
     if case.status in {CaseStage.DECLINED, CaseStage.CONTRACTED}:
         raise DomainError(_("The case is closed."), code="invalid_transition")
+    if broker is not None and not policies.can_run(broker, case):
+        message = str(_("A party of the case cannot be its broker."))
+        raise DomainError(message, code="validation_error", fields={"broker": [message]})
     previous = case.broker
     if previous == broker:
         return case
@@ -349,6 +355,8 @@ def broker_proposals(case: DockingRequest, limit: int = 5) -> list[assignment.Pr
                 .values("broker").annotate(n=Count("pk")).values_list("broker", "n"))
     candidates = []
     for profile in profiles:
+        if not policies.can_run(profile.user, case):
+            continue
         candidates.append(assignment.Candidate(
             user_id=profile.user_id, name=profile.user.full_name or profile.user.email, level=profile.level,
             level_rank=LEVEL_RANK.get(BrokerLevel(profile.level), 0), level_label=str(profile.get_level_display()),
@@ -461,6 +469,8 @@ def intent_record(*, actor: User, case: DockingRequest | None = None, event_name
     )
     if case is not None:
         DockingRequest.objects.filter(pk=case.pk).update(last_activity_at=timezone.now())
+        if case.status == CaseStage.STALLED:
+            case_transition(actor=None, case=case, name="resume")
     return intent
 
 
@@ -555,8 +565,11 @@ def cases_check_service_levels(now: datetime | None = None) -> dict[str, int]:
     idle_since = now - timedelta(days=stall_days())
     running = [CaseStage.ACCEPTED, CaseStage.MEETING, CaseStage.NEGOTIATING, CaseStage.INTENT_SIGNED]
     for case in DockingRequest.objects.filter(status__in=running, last_activity_at__lt=idle_since):
-        case_transition(actor=None, case=case, name="stall",
-                        reason=str(_("No activity for %(days)d days.") % {"days": stall_days()}))
+        try:
+            case_transition(actor=None, case=case, name="stall",
+                            reason=str(_("No activity for %(days)d days.") % {"days": stall_days()}))
+        except DomainError:
+            continue  # activity came in meanwhile (checked again under the row's lock)
         stalled += 1
     for case in (DockingRequest.objects.filter(status__in=list(sla_days()))
                  .select_related("broker", "requester", "expert", "demand", "challenge__demand", "achievement")):

@@ -42,7 +42,7 @@ from duijie.docking.forms import (
     TrainingForm,
     TransitionForm,
 )
-from duijie.docking.models import BrokerProfile, DockingRequest
+from duijie.docking.models import BrokerProfile, CaseEntry, DockingRequest
 from duijie.supply.models import Expert
 
 
@@ -68,6 +68,17 @@ def inbox(request: HttpRequest) -> HttpResponse:
 TARGETS: dict[str, Any] = {TargetKind.EXPERT: Expert, TargetKind.DEMAND: Demand, TargetKind.CHALLENGE: Challenge}
 
 
+def _visible_target(user: Any, kind: str, target: Any) -> bool:
+    """Only what the user may see can be asked about (a private demand's title must not show here)."""
+    from duijie.demand import policies as demand_policies
+    from duijie.supply import selectors as supply_selectors
+
+    if kind == TargetKind.EXPERT:
+        return supply_selectors.experts_visible_to(user).filter(pk=target.pk).exists()
+    demand = target if kind == TargetKind.DEMAND else target.demand
+    return demand_policies.can_view_demand(user, demand)
+
+
 @login_required
 def request_create(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """Ask to make contact about an expert, a demand or a challenge (achievements have their form on
@@ -76,6 +87,8 @@ def request_create(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     if model is None:
         raise Http404
     target = get_object_or_404(model, pk=pk)
+    if not _visible_target(request.user, kind, target):
+        raise Http404
     origin = request.GET.get("origin") or request.POST.get("origin") or Origin.PAGE
     form = RequestForm(request.POST or None)
     needs_terms = False
@@ -232,6 +245,40 @@ def meeting_ics(request: HttpRequest, pk: int, entry: int) -> HttpResponse:
         f"/docking/cases/{case.pk}/")), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="duijie-case-{case.pk}-meeting-{meeting.pk}.ics"'
     return response
+
+
+def _file_response(stored: Any, name: str) -> HttpResponse:
+    from django.http import FileResponse
+
+    if not stored:
+        raise Http404
+    return FileResponse(stored.open("rb"), as_attachment=True, filename=name or stored.name.rsplit("/", 1)[-1])
+
+
+@login_required
+def entry_file(request: HttpRequest, pk: int, entry: int) -> HttpResponse:
+    """A timeline entry's file, for whoever may see the entry (files live outside /media/)."""
+    case = _case(request, pk)
+    found = CaseEntry.objects.filter(case=case, pk=entry).first()
+    if found is None or not policies.can_see_entry(request.user, case, found.kind):
+        raise Http404
+    return _file_response(found.file, "")
+
+
+@login_required
+def intent_document(request: HttpRequest, pk: int, intent: int) -> HttpResponse:
+    found = selectors.intents_visible_to(request.user).filter(pk=intent).first()
+    if found is None or (found.case_id is not None and found.case_id != pk):
+        raise Http404
+    return _file_response(found.document, "")
+
+
+def certificate_file(request: HttpRequest, pk: int, certificate: int) -> HttpResponse:
+    """A certificate's scan: the broker and operators (the public profile lists the certificate only)."""
+    profile = get_object_or_404(BrokerProfile, pk=pk)
+    if not policies.can_edit_broker_profile(request.user, profile):
+        raise Http404
+    return _file_response(get_object_or_404(profile.certificates, pk=certificate).file, "")
 
 
 # --- Board and list ---------------------------------------------------------------------------------------------

@@ -1,10 +1,10 @@
 """The docking case pipeline (撮合), declared once.
 
     requested ──accept (the target side)──▶ accepted ──meet──▶ meeting ──negotiate──▶ negotiating
-        │                                                                                 │
-        └──decline (the target side, reason)──▶ declined                            sign_intent (an intent recorded)
-                                                                                          ▼
-                                               contracted ◀──contract (a registered contract)── intent signed
+        ├──decline (the target side, reason)──▶ declined                                     │
+        └──withdraw (the requester, or an operator)──▶ declined          sign_intent (an intent recorded)
+                                                                                              ▼
+                                           contracted ◀──contract (a registered contract)── intent signed
     accepted/meeting/negotiating/intent signed ──stall (the SLA job, or an operator)──▶ stalled
     stalled ──resume (new activity, the broker or an operator)──▶ the stage it stalled in
     accepted/meeting/negotiating/intent signed/stalled ──close (the broker or an operator, reason)──▶ declined
@@ -31,6 +31,10 @@ RUNNING = frozenset({S.ACCEPTED, S.MEETING, S.NEGOTIATING, S.INTENT_SIGNED})
 
 def _target_side(user: Any, case: Any) -> bool:
     return policies.is_target_side(user, case)
+
+
+def _requester_or_operator(user: Any, case: Any) -> bool:
+    return account_policies.is_operator(user) or policies.is_requester_side(user, case)
 
 
 def _broker_or_operator(user: Any, case: Any) -> bool:
@@ -63,6 +67,8 @@ TRANSITIONS: dict[str, Transition] = {
                    _target_side, _("the side the request is addressed to")),
         Transition("decline", _("Decline"), frozenset({S.REQUESTED}), S.DECLINED, _target_side,
                    _("the side the request is addressed to")),
+        Transition("withdraw", _("Withdraw the request"), frozenset({S.REQUESTED}), S.DECLINED,
+                   _requester_or_operator, _("the requester or an operator")),
         Transition("meet", _("Meeting arranged"), frozenset({S.ACCEPTED}), S.MEETING, _broker_or_operator,
                    _("the case's broker or an operator")),
         Transition("negotiate", _("Negotiation started"), frozenset({S.MEETING}), S.NEGOTIATING, _broker_or_operator,

@@ -108,3 +108,57 @@ def test_messages_before_consent_are_refused_and_notes_stay_private(client_for) 
         assert ("企业预算偏紧" in html) == sees_note
         kinds = [item["kind"] for item in client_for(user).get(f"/api/docking/cases/{case.pk}/timeline").json()]
         assert ("note" in kinds) == sees_note
+
+
+def test_parties_read_neither_closing_reasons_nor_who_declined(client_for) -> None:  # type: ignore[no-untyped-def]
+    parties = Parties()
+    case = parties.case_at("meeting")
+    services.case_transition(actor=parties.broker, case=case, name="close", reason="企业付款信用存疑")
+    for user, sees in ((parties.requester, False), (parties.owner, False), (parties.broker, True)):
+        html = client_for(user).get(reverse("docking:case", args=[case.pk])).content.decode()
+        assert ("企业付款信用存疑" in html) == sees
+        bodies = [i["body"] for i in client_for(user).get(f"/api/docking/cases/{case.pk}/timeline").json()]
+        assert ("企业付款信用存疑" in bodies) == sees
+    other = Parties()
+    declined = other.case_at("declined")
+    html = client_for(other.requester).get(reverse("docking:case", args=[declined.pk])).content.decode()
+    assert other.owner.full_name not in html
+    timeline = client_for(other.requester).get(f"/api/docking/cases/{declined.pk}/timeline").json()
+    assert [i["author"] for i in timeline if i["to_stage"] == "declined"] == [None]
+
+
+def test_a_party_cannot_broker_its_own_case() -> None:
+    parties = Parties()
+    own = broker(name="本方经纪人")
+    case = services.docking_request_create(requester=own, achievement=parties.achievement,
+                                           message="经纪人代表自己公司询问合作。")
+    assert "本方经纪人" not in [p.name for p in services.broker_proposals(case)]
+    with pytest.raises(Exception) as refused:
+        services.case_assign_broker(actor=parties.operator, case=case, broker=own)
+    assert refused.value.code == "validation_error"
+
+
+def test_private_targets_cannot_be_asked_about_or_named(client_for) -> None:  # type: ignore[no-untyped-def]
+    from duijie.demand.enums import Confidentiality as C
+
+    private = published_demand(confidentiality=C.PRIVATE, title="保密的需求标题")
+    response = client_for(UserFactory()).get(reverse("docking:request", args=["demand", private.pk]))
+    assert response.status_code == 404 and "保密的需求标题" not in response.content.decode()
+
+
+def test_case_files_are_not_under_media_and_download_only_for_who_sees_them(client_for, settings) -> None:  # type: ignore[no-untyped-def]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    parties = Parties()
+    case = parties.case_at("accepted")
+    note = services.case_add_entry(actor=parties.broker, case=case, kind="note", body="报价单",
+                                   file=SimpleUploadedFile("quote.txt", b"price list"))
+    shared = services.case_add_entry(actor=parties.requester, case=case, kind="file",
+                                     file=SimpleUploadedFile("spec.txt", b"spec"))
+    assert not note.file.path.startswith(str(settings.MEDIA_ROOT))
+    url = reverse("docking:entry_file", args=[case.pk, note.pk])
+    assert client_for(parties.broker).get(url).status_code == 200
+    assert client_for(parties.requester).get(url).status_code == 404
+    assert client_for(UserFactory()).get(url).status_code == 404
+    shared_url = reverse("docking:entry_file", args=[case.pk, shared.pk])
+    assert b"".join(client_for(parties.owner).get(shared_url).streaming_content) == b"spec"

@@ -253,3 +253,38 @@ def test_contracted_stage_is_unreachable_until_contract_registration_exists() ->
     case = parties.case_at("intent_signed")
     refused("contract_required", services.case_transition, actor=parties.operator, case=case, name="contract")
     assert DockingRequest.objects.get(pk=case.pk).status == CaseStage.INTENT_SIGNED
+
+
+def test_the_scheduled_command(settings) -> None:  # type: ignore[no-untyped-def]
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.DUIJIE_DOCKING_STALL_DAYS = 10
+    parties = Parties()
+    case = parties.case_at("meeting")
+    DockingRequest.objects.filter(pk=case.pk).update(last_activity_at=timezone.now() - timedelta(days=11))
+    out = StringIO()
+    call_command("docking_sla", stdout=out)
+    assert "1 case(s) marked stalled" in out.getvalue()
+    assert DockingRequest.objects.get(pk=case.pk).status == "stalled"
+
+
+def test_the_requester_withdraws_and_an_intent_resumes_a_stalled_case() -> None:
+    parties = Parties()
+    case = parties.request()
+    refused("permission_denied", services.case_transition, actor=parties.owner, case=case, name="withdraw")
+    case = services.case_transition(actor=parties.requester, case=case, name="withdraw")
+    assert case.status == "declined"
+    other = Parties()
+    stalled = services.case_transition(actor=other.operator, case=other.case_at("negotiating"), name="stall",
+                                       reason="暂停")
+    services.intent_record(actor=other.broker, case=stalled, scope="重新启动合作", signed_on=date(2026, 12, 1))
+    assert DockingRequest.objects.get(pk=stalled.pk).status == "negotiating"
+
+
+def test_the_stall_job_leaves_a_case_that_moved_meanwhile(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DUIJIE_DOCKING_STALL_DAYS = 10
+    parties = Parties()
+    case = parties.case_at("meeting")  # active just now
+    refused("still_active", services.case_transition, actor=None, case=case, name="stall", reason="x")
