@@ -213,7 +213,7 @@ def case_transition(*, actor: User | None, case: DockingRequest, name: str, reas
     """Move a case along the pipeline; ``actor`` None is the service-level job. A refused move changes
     nothing. ``decline`` takes ``decline_reason`` (one of ``DeclineReason``) and an optional note in
     ``reason``, which only the platform reads; the requester gets a polite notice."""
-    case = (DockingRequest.objects.select_for_update().select_related(
+    case = (DockingRequest.objects.select_for_update(of=("self",)).select_related(
         "requester", "expert", "demand", "challenge__demand", "achievement", "target_organisation",
         "requester_organisation", "broker").get(pk=case.pk))
     transition = TRANSITIONS.get(name)
@@ -378,7 +378,7 @@ def case_add_entry(*, actor: User, case: DockingRequest, kind: str, body: str = 
     """A note, call, meeting, message or file on the case. New activity resumes a stalled case. A
     message or meeting notifies the other people of the case (never with contact details before
     consent: the parties may write only after it)."""
-    case = DockingRequest.objects.select_for_update().select_related(
+    case = DockingRequest.objects.select_for_update(of=("self",)).select_related(
         "requester", "expert", "demand", "challenge__demand", "target_organisation", "requester_organisation",
         "broker").get(pk=case.pk)
     if kind not in EntryKind.values:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("cases/<int:pk>/files/<int:entry>/", views.entry_file, name="entry_file"),
     path("cases/<int:pk>/intents/<int:intent>/document/", views.intent_document, name="intent_document"),
     path("brokers/<int:pk>/certificates/<int:certificate>/", views.certificate_file, name="certificate_file"),
+    path("intents/", views.intents, name="intents"),
     path("board/", views.board, name="board"),
     path("board/move/", views.move, name="move"),
     path("brokers/", views.broker_directory, name="brokers"),

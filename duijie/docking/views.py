@@ -281,6 +281,28 @@ def certificate_file(request: HttpRequest, pk: int, certificate: int) -> HttpRes
     return _file_response(get_object_or_404(profile.certificates, pk=certificate).file, "")
 
 
+@login_required
+def intents(request: HttpRequest) -> HttpResponse:
+    """Cooperation intents the user may see; operators record those signed at an event here
+    ("six enterprises extended an olive branch to the roadshow teams")."""
+    may_record = policies.can_record_intent(request.user, None)
+    form = IntentForm(request.POST or None, request.FILES or None, initial={"signed_on": timezone.localdate()})
+    if request.method == "POST":
+        if not may_record:
+            raise DjangoPermissionDenied
+        if form.is_valid() and call_service(request, services.intent_record, form=form, actor=request.user,
+                                            **form.cleaned_data):
+            messages.success(request, _("Cooperation intent recorded."))
+            return redirect("docking:intents")
+    event = request.GET.get("event", "").strip()[:200]
+    rows = selectors.intents_visible_to(request.user).order_by("-signed_on", "-pk")
+    if event:
+        rows = rows.filter(event_name=event)
+    return render(request, "docking/intents.html", {"page": paginate(request, rows, per_page=30), "form": form,
+                                                    "may_record": may_record, "event": event,
+                                                    "querystring": query_without_page(request)})
+
+
 # --- Board and list ---------------------------------------------------------------------------------------------
 
 def _board_filters(request: HttpRequest) -> dict[str, Any]:

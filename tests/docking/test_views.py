@@ -213,3 +213,21 @@ def test_achievement_request_lands_on_the_case_and_hall_shows_it(client_for) -> 
                            {"message": MESSAGE, "origin": "recommendation"})
     case = DockingRequest.objects.get()
     assert response["Location"] == reverse("docking:case", args=[case.pk]) and case.origin == "recommendation"
+
+
+def test_event_intents_page(client_for) -> None:  # type: ignore[no-untyped-def]
+    parties = Parties()
+    operator = client_for(parties.operator)
+    for n in range(2):
+        response = operator.post(reverse("docking:intents"), {
+            "event_name": "2026 中英路演", "supply_party": "利物浦大学团队", "demand_party": f"苏州企业{n}",
+            "scope": "联合研发", "signed_on": "2026-11-20", "currency": "CNY"})
+        assert response.status_code == 302
+    refused = operator.post(reverse("docking:intents"), {"supply_party": "a", "demand_party": "b", "scope": "c",
+                                                         "signed_on": "2026-11-20", "currency": "CNY"})
+    assert refused.status_code == 200 and "event_name" in refused.context["form"].errors
+    listing = operator.get(reverse("docking:intents") + "?event=2026 中英路演")
+    assert len(listing.context["page"].object_list) == 2
+    # Brokers read the intents of their cases and may not record an event's; outsiders see none.
+    assert client_for(parties.broker).post(reverse("docking:intents"), {}).status_code == 403
+    assert list(client_for(UserFactory()).get(reverse("docking:intents")).context["page"].object_list) == []
