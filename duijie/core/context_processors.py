@@ -14,14 +14,19 @@ from duijie.accounts import policies
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
+    from duijie.docking.policies import can_use_board
+
     user = getattr(request, "user", None)
+    runs_cases = can_use_board(user)
     items: list[tuple[Any, str]] = [
         (pgettext_lazy("navigation", "Home"), reverse("core:home")),
         (_("Exhibition hall"), reverse("supply:hall")),
         (_("Demands"), reverse("demand:board")),
         (_("Organisations"), reverse("accounts:organisation_list")),
-        (_("Brokers"), reverse("docking:brokers")),
     ]  # the technology fields and the API documentation are linked from every page's footer
+    if not runs_cases:
+        # Brokers and operators have the case board instead; the directory stays in the footer.
+        items.append((_("Brokers"), reverse("docking:brokers")))
     if policies.is_authenticated(user):
         from duijie.accounts.selectors import organisations_administered_by
 
@@ -33,14 +38,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
 
         if is_console_user(user):
             items.insert(3, (_("Matching console"), reverse("matching:console")))
-        from duijie.docking.policies import can_use_board
-
-        if can_use_board(user):
-            # Brokers and operators have the case board instead; the directory stays in the footer.
-            items.insert(2, (_("Case board"), reverse("docking:board")))
-            items = [item for item in items if item[1] != reverse("docking:brokers")]
-        else:
-            items.insert(2, (_("My docking"), reverse("docking:inbox")))
+        items.insert(2, (_("Case board"), reverse("docking:board")) if runs_cases
+                     else (_("My docking"), reverse("docking:inbox")))
     operator_items: list[tuple[Any, str]] = []
     if policies.is_operator(user):
         operator_items = [

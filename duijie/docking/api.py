@@ -56,7 +56,7 @@ class CaseListOut(Schema):
 
     @staticmethod
     def resolve_title(obj: Any) -> str:
-        return obj["title"] if isinstance(obj, dict) else selectors._title(obj)
+        return obj["title"] if isinstance(obj, dict) else obj.target_title
 
     @staticmethod
     def resolve_stage(obj: Any) -> str:
@@ -92,7 +92,7 @@ class CaseOut(CaseListOut):
 def _list_row(case: DockingRequest) -> dict[str, Any]:
     target = case.target
     return {"id": case.pk, "target_kind": case.target_kind, "target_id": target.pk if target else None,
-            "title": selectors._title(case), "stage": case.status, "requester": case.requester.full_name,
+            "title": case.target_title, "stage": case.status, "requester": case.requester.full_name,
             "broker": case.broker.full_name if case.broker else None, "created_at": case.created_at,
             "last_activity_at": case.last_activity_at}
 

@@ -17,9 +17,6 @@ class CaseStage(models.TextChoices):
     STALLED = "stalled", pgettext_lazy("docking stage", "Stalled")
 
 
-# Kept for the migrations that name it; the stages above are the statuses.
-DockingRequestStatus = CaseStage
-
 OPEN_STAGES = frozenset({CaseStage.REQUESTED, CaseStage.ACCEPTED, CaseStage.MEETING, CaseStage.NEGOTIATING,
                          CaseStage.INTENT_SIGNED, CaseStage.STALLED})
 # The stages a case moves through with both parties' consent: contact details are shared in these.

@@ -9,6 +9,8 @@ pipeline of ``workflow.py`` to a contract.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -86,9 +88,23 @@ class DockingRequest(models.Model):
         return f"#{self.pk} {self.requester} → {self.target}"
 
     @property
-    def target(self) -> models.Model | None:
-        return {TargetKind.ACHIEVEMENT: self.achievement, TargetKind.EXPERT: self.expert,
-                TargetKind.DEMAND: self.demand, TargetKind.CHALLENGE: self.challenge}.get(self.target_kind)
+    def target(self) -> Any:
+        """The achievement, expert, demand or challenge asked about (the field named by ``target_kind``)."""
+        return getattr(self, self.target_kind) if self.target_kind in TargetKind.values else None
+
+    @property
+    def target_demand(self) -> Any:
+        """The demand behind a demand or challenge target (None for the others)."""
+        if self.target_kind == TargetKind.CHALLENGE:
+            return self.challenge.demand if self.challenge else None
+        return self.demand if self.target_kind == TargetKind.DEMAND else None
+
+    @property
+    def target_title(self) -> str:
+        if self.target_kind == TargetKind.EXPERT:
+            return self.expert.name if self.expert else ""
+        target = self.target_demand if self.target_kind == TargetKind.CHALLENGE else self.target
+        return target.title if target is not None else ""
 
 
 class CaseHistory(models.Model):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -140,13 +140,6 @@ class CaseCard:
     overdue: bool
 
 
-def _title(case: DockingRequest) -> str:
-    target = case.target
-    if case.target_kind == TargetKind.CHALLENGE and case.challenge is not None:
-        return case.challenge.demand.title
-    return str(getattr(target, "title", "") or getattr(target, "name", "") or "")
-
-
 def cards(cases: list[DockingRequest], calendar: WorkCalendar | None = None) -> list[CaseCard]:
     from duijie.docking.services import sla_due
 
@@ -155,7 +148,7 @@ def cards(cases: list[DockingRequest], calendar: WorkCalendar | None = None) -> 
     out = []
     for case in cases:
         due = sla_due(case, calendar)
-        out.append(CaseCard(case=case, title=_title(case), due=due, overdue=due is not None and today > due))
+        out.append(CaseCard(case=case, title=case.target_title, due=due, overdue=due is not None and today > due))
     return out
 
 
@@ -322,8 +315,6 @@ def broker_ranking(*, period: tuple[datetime, datetime]) -> list[LedgerRow]:
 
 def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """[start 00:00, the day after end 00:00) in the platform's time zone."""
-    from datetime import time, timedelta
-
     tz = timezone.get_current_timezone()
     return (datetime.combine(start, time.min, tzinfo=tz), datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz))
 

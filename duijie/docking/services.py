@@ -49,9 +49,10 @@ from duijie.docking.models import (
     DockingRequest,
     TrainingRecord,
 )
-from duijie.docking.workflow import TRANSITIONS, target_of
+from duijie.docking.workflow import TRANSITIONS, target_of, transition_to
 from duijie.notifications.services import notify
 from duijie.supply import policies as supply_policies
+from duijie.supply.enums import Currency
 from duijie.supply.models import Achievement, Expert
 from duijie.taxonomy.models import CooperationMode, Region, TechField
 
@@ -101,19 +102,8 @@ def _notify_all(people: list[User], template: str, case: DockingRequest, **conte
         if person.pk in seen:
             continue
         seen.add(person.pk)
-        notify(recipient=person, template=template, context={"case": case, "target_title": target_title(case),
+        notify(recipient=person, template=template, context={"case": case, "target_title": case.target_title,
                                                               **context}, path=_case_path(case))
-
-
-def target_title(case: DockingRequest) -> str:
-    target = case.target
-    if isinstance(target, Achievement | Demand):
-        return target.title
-    if isinstance(target, Expert):
-        return target.name
-    if isinstance(target, Challenge):
-        return target.demand.title
-    return ""
 
 
 # --- Requests -------------------------------------------------------------------------------------------
@@ -173,7 +163,7 @@ def docking_request_create(
     if origin == Origin.EVENT and not event_name:
         raise DomainError(_("Name the event where you met."), code="validation_error",
                           fields={"event_name": [str(_("Name the event where you met."))]})
-    lookup = {"achievement" if kind == TargetKind.ACHIEVEMENT else kind: target}
+    lookup = {kind: target}
     if DockingRequest.objects.filter(requester=requester, status=CaseStage.REQUESTED, **lookup).exists():
         raise DomainError(_("You have already asked to make contact about this; the other side will answer."),
                           code="duplicate_request")
@@ -269,6 +259,20 @@ def case_transition(*, actor: User | None, case: DockingRequest, name: str, reas
                                detail={"decline_reason": decline_reason} if name == "decline" else {})
     _notify_transition(case, name, actor)
     return case
+
+
+def case_move(*, actor: User, case: DockingRequest, stage: str, reason: str = "") -> DockingRequest:
+    """Move a case to ``stage`` by the one transition that leads there for ``actor`` (a kanban drop);
+    a move to the stage it is in changes nothing. A transition that needs a reason gets a default one."""
+    if case.status == stage:
+        return case
+    found = transition_to(actor, case, stage)
+    if found is None:
+        raise DomainError(_("“%(from)s” cannot be moved to “%(to)s” by you.") % {
+            "from": case.get_status_display(), "to": CaseStage(stage).label if stage in CaseStage.values else stage},
+            code="invalid_transition")
+    return case_transition(actor=actor, case=case, name=found.name,
+                           reason=reason or (str(_("Moved on the board.")) if found.needs_reason else ""))
 
 
 def _notify_transition(case: DockingRequest, name: str, actor: User | None) -> None:
@@ -455,7 +459,7 @@ def intent_record(*, actor: User, case: DockingRequest | None = None, event_name
         errors["estimated_amount"] = [str(_("The amount cannot be negative."))]
     if signed_on > timezone.localdate():
         errors["signed_on"] = [str(_("The date cannot be in the future."))]
-    if currency not in {"CNY", "GBP", "EUR", "RUB", "USD"}:
+    if currency not in Currency.values:
         errors["currency"] = [str(_("Unknown currency."))]
     if document is not None and document.size and document.size > MAX_FILE_BYTES:
         errors["document"] = [str(_("Files up to 20 MB."))]

@@ -152,7 +152,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     kinds = _entry_kinds(user, case)
     context = {
         "case": case,
-        "title": selectors._title(case),
+        "title": case.target_title,
         "contacts": selectors.case_contacts(user=user, case=case),
         "consented": policies.consented(case),
         "needs_terms": policies.needs_terms(case) and case.terms_accepted_at is None,
@@ -241,7 +241,7 @@ def meeting_ics(request: HttpRequest, pk: int, entry: int) -> HttpResponse:
         meeting = selectors.meeting_for(user=request.user, case=case, entry_id=entry)
     except NotFound:
         raise Http404 from None
-    response = HttpResponse(ics.meeting_calendar(meeting, selectors._title(case), request.build_absolute_uri(
+    response = HttpResponse(ics.meeting_calendar(meeting, case.target_title, request.build_absolute_uri(
         f"/docking/cases/{case.pk}/")), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="duijie-case-{case.pk}-meeting-{meeting.pk}.ics"'
     return response
@@ -337,26 +337,15 @@ def move(request: HttpRequest) -> HttpResponse:
     form = MoveForm(request.POST)
     error = ""
     if form.is_valid():
-        case = _case(request, form.cleaned_data["case"])
-        stage = form.cleaned_data["stage"]
-        found = workflow.transition_to(request.user, case, stage)
-        if case.status == stage:
-            pass
-        elif found is None:
-            error = _("“%(from)s” cannot be moved to “%(to)s” by you.") % {
-                "from": case.get_status_display(), "to": CaseStage(stage).label if stage in CaseStage.values else stage}
-        else:
-            try:
-                services.case_transition(actor=request.user, case=case, name=found.name,
-                                         reason=form.cleaned_data["reason"] or (
-                                             _("Moved on the board.") if found.needs_reason else ""))
-            except DomainError as exc:
-                error = str(exc.message)
+        try:
+            services.case_move(actor=request.user, case=_case(request, form.cleaned_data["case"]),
+                               stage=form.cleaned_data["stage"], reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            error = str(exc.message)
     else:
         error = _("Choose a stage.")
-    filters = {k: v for k, v in _board_filters(request).items()}
     if request.htmx:  # type: ignore[attr-defined]
-        context = _board_context(request, filters)
+        context = _board_context(request, _board_filters(request))
         context["error"] = error
         return render(request, "docking/_board.html", context)
     if error:
