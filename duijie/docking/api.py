@@ -9,27 +9,20 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Form, Query, Router, Schema, Status, UploadedFile
 from ninja import File as NinjaFile
 from ninja.pagination import paginate
 
-from duijie.accounts import policies as account_policies
 from duijie.accounts.models import User
 from duijie.core.api import AUTH_REQUIRED, ErrorOut, PagePagination
 from duijie.core.errors import DomainError, NotFound, PermissionDenied
-from duijie.demand.models import Challenge, Demand
 from duijie.docking import policies, selectors, services, workflow
-from duijie.docking.enums import TargetKind
 from duijie.docking.models import BrokerProfile, DockingRequest
-from duijie.supply.models import Achievement, Expert
 from duijie.taxonomy.models import CooperationMode, Region, TechField
 
 router = Router(tags=["docking"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-TARGET_MODELS: dict[str, Any] = {TargetKind.ACHIEVEMENT: Achievement, TargetKind.EXPERT: Expert,
-                                 TargetKind.DEMAND: Demand, TargetKind.CHALLENGE: Challenge}
 
 
 class ContactOut(Schema):
@@ -141,7 +134,7 @@ def _mode(code: str | None) -> CooperationMode | None:
 @router.post("/requests", response={201: CaseOut, **ERRORS}, auth=AUTH_REQUIRED,
              summary="Ask the side behind an achievement, expert, demand or challenge to make contact")
 def request_create(request: HttpRequest, payload: RequestIn) -> Status[dict[str, Any]]:
-    model = TARGET_MODELS.get(payload.target_kind)
+    model = selectors.target_model(payload.target_kind)
     if model is None:
         raise DomainError(_("Unknown target kind."), code="validation_error",
                           fields={"target_kind": [_("Choose achievement, expert, demand or challenge.")]})
@@ -469,12 +462,8 @@ def broker_save(request: HttpRequest, user_id: int, payload: BrokerIn) -> dict[s
         set(payload.regions) - {r.code for r in regions})
     if unknown:
         raise DomainError(_("Unknown codes: %(codes)s") % {"codes": ", ".join(unknown)}, code="validation_error")
-    existing = BrokerProfile.objects.filter(user=subject).first()
-    membership = subject.memberships.select_related("organisation").first()
     profile = services.broker_profile_save(
-        actor=request.user, user=subject, level=payload.level, fields=fields, regions=regions,
-        organisation=existing.organisation if existing else (membership.organisation if membership else None),
-        bio=payload.bio, is_public=payload.is_public, accepts_cases=payload.accepts_cases)
+        actor=request.user, user=subject, level=payload.level, fields=fields, regions=regions, bio=payload.bio, is_public=payload.is_public, accepts_cases=payload.accepts_cases)
     return _broker_out(BrokerProfile.objects.prefetch_related("fields", "regions", "certificates", "trainings")
                        .select_related("user", "organisation").get(pk=profile.pk))
 
@@ -532,14 +521,6 @@ class PeriodIn(Schema):
 @router.get("/ledger", response={200: list[LedgerOut], **ERRORS}, auth=AUTH_REQUIRED,
             summary="Performance per broker for a period (operators: every broker, ranked; a broker: their own)")
 def ledger(request: HttpRequest, period: Query[PeriodIn]) -> list[dict[str, Any]]:
-    user = request.user
-    today = timezone.localdate()
-    bounds = selectors.period_bounds(period.start or today.replace(month=1, day=1), period.end or today)
-    if account_policies.is_operator(user):
-        rows = selectors.broker_ranking(period=bounds)
-    elif getattr(user, "is_broker", False):
-        rows = selectors.ledger(period=bounds, broker_ids=[user.pk])
-    else:
-        raise PermissionDenied(_("The ledger is for brokers and operators."))
+    _start, _end, rows = selectors.ledger_for(user=request.user, start=period.start, end=period.end)
     return [vars(r) for r in rows]
 

@@ -15,8 +15,11 @@ from __future__ import annotations
 from typing import Any
 
 from duijie.accounts import policies as account_policies
+from duijie.demand import policies as demand_policies
+from duijie.demand.enums import BOARD_STATUSES as DEMAND_OPEN
 from duijie.demand.enums import Confidentiality
 from duijie.docking.enums import CaseStage, EntryKind, TargetKind
+from duijie.supply import policies as supply_policies
 
 PRIVATE_ENTRIES = frozenset({EntryKind.NOTE, EntryKind.CALL})  # the broker's working notes
 PARTY_ENTRIES = frozenset({EntryKind.MEETING, EntryKind.MESSAGE, EntryKind.FILE})
@@ -51,12 +54,34 @@ def can_view_case(user: Any, case: Any) -> bool:
     return runs_case(user, case) or is_party(user, case)
 
 
+def demand_behind(kind: str, target: Any) -> Any:
+    """The demand a demand or challenge target stands for (None for an achievement or expert)."""
+    if kind == TargetKind.CHALLENGE:
+        return target.demand
+    return target if kind == TargetKind.DEMAND else None
+
+
+def is_summary_only(demand: Any) -> bool:
+    return demand is not None and demand.confidentiality == Confidentiality.SUMMARY
+
+
+def can_request(user: Any, kind: str, target: Any, organisation: Any) -> bool:
+    """Ask the side behind ``target`` (of ``organisation``) to make contact: a signed-in user from
+    outside that side, about something open for docking."""
+    if not account_policies.is_authenticated(user) or account_policies.is_org_member(user, organisation):
+        return False
+    if kind == TargetKind.ACHIEVEMENT:
+        return supply_policies.can_request_docking(user, target)
+    if kind == TargetKind.EXPERT:
+        return bool(target.is_public and organisation.status == "active" and target.user_id != user.pk)
+    demand = demand_behind(kind, target)
+    return demand.status in DEMAND_OPEN and demand_policies.can_view_demand(user, demand)
+
+
 def needs_terms(case: Any) -> bool:
     """A request about a summary-only demand or challenge waits for the requester's acceptance of the
     demand's confidentiality terms before contacts are shared."""
-    demand = case.demand if case.target_kind == TargetKind.DEMAND else (
-        case.challenge.demand if case.target_kind == TargetKind.CHALLENGE and case.challenge else None)
-    return demand is not None and demand.confidentiality == Confidentiality.SUMMARY
+    return is_summary_only(case.target_demand)
 
 
 def consented(case: Any) -> bool:
@@ -115,4 +140,5 @@ def can_edit_broker_profile(user: Any, profile: Any) -> bool:
 
 def can_view_ledger(user: Any, broker: Any) -> bool:
     """A broker's own figures, and every broker's for operators; the public directory shows none."""
-    return account_policies.is_operator(user) or (account_policies.is_authenticated(user) and user.pk == broker.pk)
+    return account_policies.is_operator(user) or (account_policies.is_authenticated(user) and user.is_broker
+                                                   and user.pk == broker.pk)

@@ -10,12 +10,14 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from duijie.accounts import policies as account_policies
 from duijie.accounts.enums import BROKER_ROLES
-from duijie.core.errors import NotFound
+from duijie.core.errors import NotFound, PermissionDenied
 from duijie.docking import policies
 from duijie.docking.calendar import WorkCalendar, local_date, work_calendar
 from duijie.docking.enums import BOARD_STAGES, CaseStage, EntryKind, HistoryKind, TargetKind
@@ -52,6 +54,47 @@ def open_request_for(*, user: Any, **target: Any) -> DockingRequest | None:
     if not account_policies.is_authenticated(user):
         return None
     return DockingRequest.objects.filter(requester=user, status=CaseStage.REQUESTED, **target).first()
+
+
+TARGET_MODELS: dict[str, Any] = {TargetKind.ACHIEVEMENT: "supply.Achievement", TargetKind.EXPERT: "supply.Expert",
+                                 TargetKind.DEMAND: "demand.Demand", TargetKind.CHALLENGE: "demand.Challenge"}
+
+
+def target_model(kind: str) -> Any:
+    """The model a request of ``kind`` is about (None for an unknown kind)."""
+    from django.apps import apps
+
+    label = TARGET_MODELS.get(kind)
+    return apps.get_model(label) if label else None
+
+
+def request_target(*, user: Any, kind: str, pk: int) -> Any:
+    """What a new request would be about, if the user may see it (a private demand's or hidden expert's
+    name must not show on the request form); NotFound otherwise."""
+    from duijie.demand import policies as demand_policies
+    from duijie.supply import selectors as supply_selectors
+
+    model = target_model(kind)
+    target = model.objects.filter(pk=pk).first() if model is not None else None
+    if target is None:
+        raise NotFound()
+    if kind == TargetKind.EXPERT:
+        visible = supply_selectors.experts_visible_to(user).filter(pk=pk).exists()
+    elif kind == TargetKind.ACHIEVEMENT:
+        visible = supply_selectors.achievements_visible_to(user).filter(pk=pk).exists()
+    else:
+        visible = demand_policies.can_view_demand(user, policies.demand_behind(kind, target))
+    if not visible:
+        raise NotFound()
+    return target
+
+
+def requester_needs_terms(*, user: Any, kind: str, target: Any) -> bool:
+    """Whether the request form must ask the user to accept the demand's confidentiality terms."""
+    from duijie.demand import selectors as demand_selectors
+
+    demand = policies.demand_behind(kind, target)
+    return policies.is_summary_only(demand) and not demand_selectors.has_accepted_terms(user=user, demand=demand)
 
 
 def case_for(*, user: Any, pk: int) -> DockingRequest:
@@ -132,6 +175,30 @@ def meeting_for(*, user: Any, case: DockingRequest, entry_id: int) -> CaseEntry:
 
 # --- The board and the list ---------------------------------------------------------------------------
 
+# --- Service levels ---------------------------------------------------------------------------------
+
+DEFAULT_SLA = {CaseStage.REQUESTED: 3, CaseStage.ACCEPTED: 10, CaseStage.MEETING: 15, CaseStage.NEGOTIATING: 30,
+               CaseStage.INTENT_SIGNED: 40}
+
+
+def sla_days() -> dict[str, int]:
+    """Working days allowed per stage (``DUIJIE_DOCKING_SLA`` overrides any of them)."""
+    return {**DEFAULT_SLA, **getattr(settings, "DUIJIE_DOCKING_SLA", {})}
+
+
+def stall_days() -> int:
+    return int(getattr(settings, "DUIJIE_DOCKING_STALL_DAYS", 30))
+
+
+def sla_due(case: DockingRequest, calendar: WorkCalendar) -> date | None:
+    """The last working day allowed in the case's stage (None for a stage without a target)."""
+    days = sla_days().get(case.status)
+    if days is None or case.stage_entered_at is None:
+        return None
+    return calendar.add_working_days(local_date(case.stage_entered_at), days)
+
+
+
 @dataclass
 class CaseCard:
     case: DockingRequest
@@ -141,8 +208,6 @@ class CaseCard:
 
 
 def cards(cases: list[DockingRequest], calendar: WorkCalendar | None = None) -> list[CaseCard]:
-    from duijie.docking.services import sla_due
-
     calendar = calendar or work_calendar()
     today = timezone.localdate()
     out = []
@@ -305,6 +370,20 @@ def ledger(*, period: tuple[datetime, datetime], broker_ids: list[int] | None = 
     for broker, stages in spent.items():
         rows[broker].median_days = {stage: round(statistics.median(days), 1) for stage, days in stages.items()}
     return list(rows.values())
+
+
+def ledger_for(*, user: Any, start: date | None = None, end: date | None = None
+               ) -> tuple[date, date, list[LedgerRow]]:
+    """(start, end, rows) of the ledger the user may read: every broker ranked for operators, their own
+    figures for a broker; the year so far unless a period is given. PermissionDenied for anyone else."""
+    if not policies.can_view_ledger(user, user):
+        raise PermissionDenied(_("The ledger is for brokers and operators."))
+    today = timezone.localdate()
+    start, end = start or today.replace(month=1, day=1), end or today
+    period = period_bounds(start, end)
+    if account_policies.is_operator(user):
+        return start, end, broker_ranking(period=period)
+    return start, end, ledger(period=period, broker_ids=[user.pk])
 
 
 def broker_ranking(*, period: tuple[datetime, datetime]) -> list[LedgerRow]:

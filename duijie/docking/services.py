@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count
@@ -24,10 +23,9 @@ from duijie.accounts.models import Organisation, User
 from duijie.core.errors import DomainError, PermissionDenied
 from duijie.demand import policies as demand_policies
 from duijie.demand import selectors as demand_selectors
-from duijie.demand.enums import BOARD_STATUSES as DEMAND_OPEN
 from duijie.demand.models import Challenge, Demand
 from duijie.docking import assignment, policies
-from duijie.docking.calendar import WorkCalendar, local_date, work_calendar
+from duijie.docking.calendar import local_date, work_calendar
 from duijie.docking.enums import (
     LEVEL_RANK,
     OPEN_STAGES,
@@ -49,27 +47,14 @@ from duijie.docking.models import (
     DockingRequest,
     TrainingRecord,
 )
+from duijie.docking.selectors import sla_days, sla_due, stall_days
 from duijie.docking.workflow import TRANSITIONS, target_of, transition_to
 from duijie.notifications.services import notify
-from duijie.supply import policies as supply_policies
 from duijie.supply.enums import Currency
 from duijie.supply.models import Achievement, Expert
 from duijie.taxonomy.models import CooperationMode, Region, TechField
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-DEFAULT_SLA = {CaseStage.REQUESTED: 3, CaseStage.ACCEPTED: 10, CaseStage.MEETING: 15, CaseStage.NEGOTIATING: 30,
-               CaseStage.INTENT_SIGNED: 40}
-
-
-def sla_days() -> dict[str, int]:
-    """Working days allowed per stage (``DUIJIE_DOCKING_SLA`` overrides any of them)."""
-    return {**DEFAULT_SLA, **getattr(settings, "DUIJIE_DOCKING_SLA", {})}
-
-
-def stall_days() -> int:
-    return int(getattr(settings, "DUIJIE_DOCKING_STALL_DAYS", 30))
-
-
 def _case_path(case: DockingRequest) -> str:
     return reverse("docking:case", args=[case.pk])
 
@@ -122,19 +107,6 @@ def _resolve_target(kind: str, achievement: Achievement | None, expert: Expert |
                       fields={"target": [str(_("Choose an achievement, an expert, a demand or a challenge."))]})
 
 
-def _may_request(requester: User, kind: str, target: Any, organisation: Organisation) -> bool:
-    if not account_policies.is_authenticated(requester):
-        return False
-    if account_policies.is_org_member(requester, organisation):
-        return False  # one's own side
-    if kind == TargetKind.ACHIEVEMENT:
-        return supply_policies.can_request_docking(requester, target)
-    if kind == TargetKind.EXPERT:
-        return bool(target.is_public and organisation.status == "active" and target.user_id != requester.pk)
-    demand = target if kind == TargetKind.DEMAND else target.demand
-    return demand.status in DEMAND_OPEN and demand_policies.can_view_demand(requester, demand)
-
-
 @transaction.atomic
 def docking_request_create(
     *, requester: User, message: str, achievement: Achievement | None = None, expert: Expert | None = None,
@@ -151,7 +123,7 @@ def docking_request_create(
                                                (TargetKind.DEMAND, demand), (TargetKind.CHALLENGE, challenge))
                                 if v is not None), "")
     kind, target, organisation = _resolve_target(kind, achievement, expert, demand, challenge)
-    if not _may_request(requester, kind, target, organisation):
+    if not policies.can_request(requester, kind, target, organisation):
         raise PermissionDenied(_("You cannot request docking for this."))
     message = (message or "").strip()
     if len(message) < 10:
@@ -168,8 +140,8 @@ def docking_request_create(
         raise DomainError(_("You have already asked to make contact about this; the other side will answer."),
                           code="duplicate_request")
     terms_at = None
-    the_demand = target if kind == TargetKind.DEMAND else (target.demand if kind == TargetKind.CHALLENGE else None)
-    if the_demand is not None and the_demand.confidentiality == "summary":
+    the_demand = policies.demand_behind(kind, target)
+    if policies.is_summary_only(the_demand):
         if accept_terms and demand_policies.can_accept_terms(requester, the_demand):
             from duijie.demand.services import demand_accept_terms
 
@@ -485,7 +457,8 @@ def broker_profile_save(*, actor: User, user: User, level: str, fields: list[Tec
                         regions: list[Region] | None = None, organisation: Organisation | None = None,
                         bio: str = "", is_public: bool = True, accepts_cases: bool = True) -> BrokerProfile:
     """Create or update a broker's profile: the broker edits their own, except the level, which
-    operators set (it follows the broker's certification)."""
+    operators set (it follows the broker's certification). Without ``organisation`` the profile keeps
+    its own, or a new one takes the broker's first organisation."""
     existing = BrokerProfile.objects.filter(user=user).first()
     if not (account_policies.is_operator(actor) or actor.pk == user.pk):
         raise PermissionDenied(_("You cannot edit this broker profile."))
@@ -498,7 +471,12 @@ def broker_profile_save(*, actor: User, user: User, level: str, fields: list[Tec
         level = existing.level if existing else BrokerLevel.COMMISSIONER if user.platform_role == "commissioner" \
             else BrokerLevel.JUNIOR
     profile = existing or BrokerProfile(user=user)
-    profile.level, profile.organisation, profile.bio = level, organisation, (bio or "").strip()[:2000]
+    if organisation is None and existing is None:
+        membership = user.memberships.select_related("organisation").first()
+        organisation = membership.organisation if membership else None
+    if organisation is not None:
+        profile.organisation = organisation
+    profile.level, profile.bio = level, (bio or "").strip()[:2000]
     profile.is_public, profile.accepts_cases = is_public, accepts_cases
     profile.save()
     if fields is not None:
@@ -549,14 +527,6 @@ def training_add(*, actor: User, profile: BrokerProfile, course: str, module: st
 
 
 # --- Service levels ---------------------------------------------------------------------------------------
-
-def sla_due(case: DockingRequest, calendar: WorkCalendar) -> date | None:
-    """The last working day allowed in the case's stage (None for a stage without a target)."""
-    days = sla_days().get(case.status)
-    if days is None or case.stage_entered_at is None:
-        return None
-    return calendar.add_working_days(local_date(case.stage_entered_at), days)
-
 
 def cases_check_service_levels(now: datetime | None = None) -> dict[str, int]:
     """The scheduled job (``duijie docking_sla``): a case idle for ``DUIJIE_DOCKING_STALL_DAYS`` is

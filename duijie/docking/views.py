@@ -16,10 +16,9 @@ from django.views.decorators.http import require_POST
 
 from duijie.accounts import policies as account_policies
 from duijie.accounts.models import User
-from duijie.core.errors import DomainError, NotFound
+from duijie.core.errors import DomainError, NotFound, PermissionDenied
 from duijie.core.pagination import paginate, query_without_page
 from duijie.core.web import call_service
-from duijie.demand.models import Challenge, Demand
 from duijie.docking import ics, policies, selectors, services, workflow
 from duijie.docking.enums import (
     BOARD_STAGES,
@@ -43,7 +42,6 @@ from duijie.docking.forms import (
     TransitionForm,
 )
 from duijie.docking.models import BrokerProfile, CaseEntry, DockingRequest
-from duijie.supply.models import Expert
 
 
 def _case(request: HttpRequest, pk: int) -> DockingRequest:
@@ -65,39 +63,19 @@ def inbox(request: HttpRequest) -> HttpResponse:
     })
 
 
-TARGETS: dict[str, Any] = {TargetKind.EXPERT: Expert, TargetKind.DEMAND: Demand, TargetKind.CHALLENGE: Challenge}
-
-
-def _visible_target(user: Any, kind: str, target: Any) -> bool:
-    """Only what the user may see can be asked about (a private demand's title must not show here)."""
-    from duijie.demand import policies as demand_policies
-    from duijie.supply import selectors as supply_selectors
-
-    if kind == TargetKind.EXPERT:
-        return supply_selectors.experts_visible_to(user).filter(pk=target.pk).exists()
-    demand = target if kind == TargetKind.DEMAND else target.demand
-    return demand_policies.can_view_demand(user, demand)
-
-
 @login_required
 def request_create(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """Ask to make contact about an expert, a demand or a challenge (achievements have their form on
     their page); from a recommendation or an event too (``?origin=``)."""
-    model = TARGETS.get(kind)
-    if model is None:
-        raise Http404
-    target = get_object_or_404(model, pk=pk)
-    if not _visible_target(request.user, kind, target):
-        raise Http404
+    if kind == TargetKind.ACHIEVEMENT:
+        raise Http404  # its page has the form
+    try:
+        target = selectors.request_target(user=request.user, kind=kind, pk=pk)
+    except NotFound:
+        raise Http404 from None
     origin = request.GET.get("origin") or request.POST.get("origin") or Origin.PAGE
     form = RequestForm(request.POST or None)
-    needs_terms = False
-    demand = target if kind == TargetKind.DEMAND else (target.demand if kind == TargetKind.CHALLENGE else None)
-    if demand is not None:
-        from duijie.demand import selectors as demand_selectors
-
-        needs_terms = demand.confidentiality == "summary" and not demand_selectors.has_accepted_terms(
-            user=request.user, demand=demand)
+    needs_terms = selectors.requester_needs_terms(user=request.user, kind=kind, target=target)
     if not needs_terms:
         del form.fields["accept_terms"]
     if request.method == "POST" and form.is_valid():
@@ -109,7 +87,7 @@ def request_create(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         if case is not None:
             messages.success(request, _("Request sent. Contact details are shared once the other side accepts."))
             return redirect("docking:case", pk=case.pk)
-    title = getattr(target, "title", "") or getattr(target, "name", "") or getattr(demand, "title", "")
+    title = getattr(target, "name", "") if kind == TargetKind.EXPERT else policies.demand_behind(kind, target).title
     return render(request, "docking/request_form.html", {"form": form, "kind": kind, "target": target,
                                                          "title": title, "origin": origin, "needs_terms": needs_terms})
 
@@ -423,10 +401,7 @@ def broker_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             data = form.cleaned_data
             saved = call_service(request, services.broker_profile_save, form=form, actor=user, user=subject,
                                  level=data["level"] or initial["level"], fields=list(data["fields_"]),
-                                 regions=list(data["regions"]), organisation=profile.organisation if profile else (
-                                     subject.memberships.first().organisation if subject.memberships.exists()
-                                     else None),
-                                 bio=data["bio"], is_public=data["is_public"], accepts_cases=data["accepts_cases"])
+                                 regions=list(data["regions"]), bio=data["bio"], is_public=data["is_public"], accepts_cases=data["accepts_cases"])
         elif action == "certificate" and profile is not None:
             cert_form = CertificateForm(request.POST, request.FILES)
             if cert_form.is_valid():
@@ -447,19 +422,11 @@ def broker_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @login_required
 def ledger(request: HttpRequest) -> HttpResponse:
     """Operators: every broker ranked; a broker: their own figures."""
-    user = request.user
-    if not (account_policies.is_operator(user) or getattr(user, "is_broker", False)):
-        raise DjangoPermissionDenied
     form = PeriodForm(request.GET or None)
-    today = timezone.localdate()
-    start, end = today.replace(month=1, day=1), today  # the year so far
-    if form.is_valid():
-        start = form.cleaned_data["start"] or start
-        end = form.cleaned_data["end"] or end
-    period = selectors.period_bounds(start, end)
-    if account_policies.is_operator(user):
-        rows = selectors.broker_ranking(period=period)
-    else:
-        rows = selectors.ledger(period=period, broker_ids=[user.pk])
+    period = form.cleaned_data if form.is_valid() else {}
+    try:
+        start, end, rows = selectors.ledger_for(user=request.user, start=period.get("start"), end=period.get("end"))
+    except PermissionDenied:
+        raise DjangoPermissionDenied from None
     return render(request, "docking/ledger.html", {"rows": rows, "form": form, "start": start, "end": end,
                                                    "stages": [(s, CaseStage(s).label) for s in BOARD_STAGES[:5]]})
