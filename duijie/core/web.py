@@ -15,10 +15,14 @@ T = TypeVar("T")
 
 
 def call_service(
-    request: HttpRequest, fn: Callable[..., T], *, form: forms.Form | None = None, default: Any = None, **kwargs: Any
+    request: HttpRequest, fn: Callable[..., T], *, form: forms.Form | None = None, default: Any = None,
+    flash_fields: bool = False, **kwargs: Any
 ) -> T | None:
     """Call a service; on a DomainError show its message (on the form's fields where it names
-    them, else as a flash message) and return None. The service's transaction rolled back."""
+    them, else as a flash message) and return None. The service's transaction rolled back.
+
+    ``flash_fields``: with no form to show again (a side form answered by a redirect), the flash
+    message carries each field's reason too."""
     try:
         result = fn(**kwargs)
         # Services that return nothing still succeeded: answer ``default`` (truthy) then.
@@ -35,5 +39,6 @@ def call_service(
                 form.add_error(None, exc.message)
                 placed = True
         if not placed:
-            messages.error(request, exc.message)
+            details = [str(m) for field_messages in exc.fields.values() for m in field_messages] if flash_fields else []
+            messages.error(request, " ".join([str(exc.message), *details]) if details else exc.message)
         return None

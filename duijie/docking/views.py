@@ -105,17 +105,6 @@ def _flash_errors(request: HttpRequest, form: Any) -> None:
         messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
 
 
-def _run(request: HttpRequest, fn: Any, **kwargs: Any) -> Any:
-    """A service called from a side form of the case page: a refusal is flashed with each field's
-    reason (the page is shown again by a redirect, without the form's state)."""
-    try:
-        return fn(**kwargs)
-    except DomainError as exc:
-        details = [str(m) for messages_ in exc.fields.values() for m in messages_]
-        messages.error(request, " ".join([str(exc.message), *details]))
-        return None
-
-
 def _case_intent_form(data: Any = None, files: Any = None) -> IntentForm:
     form = IntentForm(data, files, initial={"signed_on": timezone.localdate()})
     del form.fields["event_name"]  # a case's intent belongs to the case (and its event, if any)
@@ -192,7 +181,7 @@ def add_entry(request: HttpRequest, pk: int) -> HttpResponse:
         _flash_errors(request, form)
     else:
         data = form.cleaned_data
-        if _run(request, services.case_add_entry, actor=request.user, case=case, kind=data["kind"],
+        if call_service(request, services.case_add_entry, flash_fields=True, actor=request.user, case=case, kind=data["kind"],
                         body=data["body"], starts_at=data["starts_at"], ends_at=data["ends_at"],
                         location=data["location"], online_link=data["online_link"], attendees=data["attendees"],
                         file=data["file"]):
@@ -207,7 +196,7 @@ def add_intent(request: HttpRequest, pk: int) -> HttpResponse:
     form = _case_intent_form(request.POST, request.FILES)
     if not form.is_valid():
         _flash_errors(request, form)
-    elif _run(request, services.intent_record, actor=request.user, case=case, **form.cleaned_data):
+    elif call_service(request, services.intent_record, flash_fields=True, actor=request.user, case=case, **form.cleaned_data):
         messages.success(request, _("Cooperation intent recorded."))
     return redirect("docking:case", pk=pk)
 
