@@ -18,7 +18,7 @@ from duijie.accounts.models import User
 from duijie.core.api import AUTH_REQUIRED, ErrorOut, PagePagination
 from duijie.core.errors import DomainError, NotFound, PermissionDenied
 from duijie.docking import policies, selectors, services, workflow
-from duijie.docking.models import BrokerProfile, DockingRequest
+from duijie.docking.models import BrokerProfile, CooperationIntent, DockingRequest
 from duijie.taxonomy.models import CooperationMode, Region, TechField
 
 router = Router(tags=["docking"])
@@ -303,57 +303,40 @@ class IntentOut(Schema):
     document_url: str | None
 
     @staticmethod
-    def resolve_case(obj: Any) -> int | None:
-        return obj["case"] if isinstance(obj, dict) else obj.case_id
+    def resolve_case(obj: CooperationIntent) -> int | None:
+        return obj.case_id
 
     @staticmethod
-    def resolve_cooperation_mode(obj: Any) -> str | None:
-        if isinstance(obj, dict):
-            return obj["cooperation_mode"]
+    def resolve_cooperation_mode(obj: CooperationIntent) -> str | None:
         return obj.cooperation_mode.code if obj.cooperation_mode else None
 
     @staticmethod
-    def resolve_document_url(obj: Any) -> str | None:
-        if isinstance(obj, dict):
-            return obj["document_url"]
-        return _document_url(obj)
-
-
-def _document_url(intent: Any) -> str | None:
-    if not intent.document:
-        return None
-    return f"/docking/cases/{intent.case_id or 0}/intents/{intent.pk}/document/"
-
-
-def _intent_out(intent: Any) -> dict[str, Any]:
-    return {"id": intent.pk, "case": intent.case_id, "event_name": intent.event_name,
-            "supply_party": intent.supply_party, "demand_party": intent.demand_party, "scope": intent.scope,
-            "cooperation_mode": intent.cooperation_mode.code if intent.cooperation_mode else None,
-            "estimated_amount": intent.estimated_amount, "currency": intent.currency, "signed_on": intent.signed_on,
-            "document_url": _document_url(intent)}
+    def resolve_document_url(obj: CooperationIntent) -> str | None:
+        if not obj.document:
+            return None
+        return f"/docking/cases/{obj.case_id or 0}/intents/{obj.pk}/document/"
 
 
 def _record_intent(request: HttpRequest, case: DockingRequest | None, payload: IntentIn,
-                   document: UploadedFile | None) -> dict[str, Any]:
-    intent = services.intent_record(
+                   document: UploadedFile | None) -> CooperationIntent:
+    return services.intent_record(
         actor=request.user, case=case, event_name=payload.event_name, supply_party=payload.supply_party,
         demand_party=payload.demand_party, scope=payload.scope, signed_on=payload.signed_on,
         cooperation_mode=_mode(payload.cooperation_mode), estimated_amount=payload.estimated_amount,
         currency=payload.currency, document=document)
-    return _intent_out(intent)
 
 
 @router.post("/cases/{pk}/intents", response={201: IntentOut, **ERRORS}, auth=AUTH_REQUIRED,
              summary="Record a cooperation intent on the case (multipart form; parties default to its sides)")
 def case_intent(request: HttpRequest, pk: int, payload: Form[IntentIn],
-                document: NinjaFile[UploadedFile] | None = None) -> Status[dict[str, Any]]:
+                document: NinjaFile[UploadedFile] | None = None) -> Status[CooperationIntent]:
     return Status(201, _record_intent(request, _case(request, pk), payload, document))
 
 
 @router.post("/intents", response={201: IntentOut, **ERRORS}, auth=AUTH_REQUIRED,
              summary="Record a cooperation intent signed at an event (operators; multipart form)")
 def event_intent(request: HttpRequest, payload: Form[IntentIn],
-                 document: NinjaFile[UploadedFile] | None = None) -> Status[dict[str, Any]]:
+                 document: NinjaFile[UploadedFile] | None = None) -> Status[CooperationIntent]:
     return Status(201, _record_intent(request, None, payload, document))
 
 
@@ -385,40 +368,28 @@ class BrokerOut(Schema):
     training_hours: dict[str, Decimal]
 
     @staticmethod
-    def resolve_name(obj: Any) -> str:
-        return obj["name"] if isinstance(obj, dict) else obj.user.full_name
+    def resolve_name(obj: BrokerProfile) -> str:
+        return obj.user.full_name
 
     @staticmethod
-    def resolve_organisation(obj: Any) -> str | None:
-        if isinstance(obj, dict):
-            return obj["organisation"]
+    def resolve_organisation(obj: BrokerProfile) -> str | None:
         return str(obj.organisation.display_name) if obj.organisation else None
 
     @staticmethod
-    def resolve_fields(obj: Any) -> list[str]:
-        return obj["fields"] if isinstance(obj, dict) else [f.code for f in obj.fields.all()]
+    def resolve_fields(obj: BrokerProfile) -> list[str]:
+        return [f.code for f in obj.fields.all()]
 
     @staticmethod
-    def resolve_regions(obj: Any) -> list[str]:
-        return obj["regions"] if isinstance(obj, dict) else [r.code for r in obj.regions.all()]
+    def resolve_regions(obj: BrokerProfile) -> list[str]:
+        return [r.code for r in obj.regions.all()]
 
     @staticmethod
-    def resolve_certificates(obj: Any) -> list[Any]:
-        return obj["certificates"] if isinstance(obj, dict) else list(obj.certificates.all())
+    def resolve_certificates(obj: BrokerProfile) -> list[Any]:
+        return list(obj.certificates.all())
 
     @staticmethod
-    def resolve_training_hours(obj: Any) -> dict[str, Decimal]:
-        return obj["training_hours"] if isinstance(obj, dict) else selectors.training_hours(obj)
-
-
-def _broker_out(profile: BrokerProfile) -> dict[str, Any]:
-    return {"id": profile.pk, "name": profile.user.full_name, "level": profile.level,
-            "organisation": str(profile.organisation.display_name) if profile.organisation else None,
-            "fields": [f.code for f in profile.fields.all()], "regions": [r.code for r in profile.regions.all()],
-            "bio": profile.bio,
-            "certificates": [{"name": c.name, "issuer": c.issuer, "issued_on": c.issued_on, "expires_on": c.expires_on}
-                             for c in profile.certificates.all()],
-            "training_hours": selectors.training_hours(profile)}
+    def resolve_training_hours(obj: BrokerProfile) -> dict[str, Decimal]:
+        return selectors.training_hours(obj)
 
 
 class DirectoryFilters(Schema):
@@ -437,8 +408,8 @@ def broker_list(request: HttpRequest, filters: Query[DirectoryFilters]):  # type
 
 
 @router.get("/brokers/{pk}", response={200: BrokerOut, **ERRORS}, summary="One broker's public profile")
-def broker_detail(request: HttpRequest, pk: int) -> dict[str, Any]:
-    return _broker_out(selectors.broker_profile(user=request.user, pk=pk))
+def broker_detail(request: HttpRequest, pk: int) -> BrokerProfile:
+    return selectors.broker_profile(user=request.user, pk=pk)
 
 
 class BrokerIn(Schema):
@@ -452,7 +423,7 @@ class BrokerIn(Schema):
 
 @router.put("/brokers/user/{user_id}", response={200: BrokerOut, **ERRORS}, auth=AUTH_REQUIRED,
             summary="Create or update a broker's profile (the broker; operators for any broker and the level)")
-def broker_save(request: HttpRequest, user_id: int, payload: BrokerIn) -> dict[str, Any]:
+def broker_save(request: HttpRequest, user_id: int, payload: BrokerIn) -> BrokerProfile:
     subject = User.objects.filter(pk=user_id).first()
     if subject is None:
         raise NotFound()
@@ -464,8 +435,7 @@ def broker_save(request: HttpRequest, user_id: int, payload: BrokerIn) -> dict[s
         raise DomainError(_("Unknown codes: %(codes)s") % {"codes": ", ".join(unknown)}, code="validation_error")
     profile = services.broker_profile_save(
         actor=request.user, user=subject, level=payload.level, fields=fields, regions=regions, bio=payload.bio, is_public=payload.is_public, accepts_cases=payload.accepts_cases)
-    return _broker_out(BrokerProfile.objects.prefetch_related("fields", "regions", "certificates", "trainings")
-                       .select_related("user", "organisation").get(pk=profile.pk))
+    return selectors.broker_profile(user=request.user, pk=profile.pk)
 
 
 class TrainingIn(Schema):
@@ -477,10 +447,10 @@ class TrainingIn(Schema):
 
 @router.post("/brokers/{pk}/trainings", response={201: BrokerOut, **ERRORS}, auth=AUTH_REQUIRED,
              summary="Add a training record to a broker profile")
-def broker_training(request: HttpRequest, pk: int, payload: TrainingIn) -> Status[dict[str, Any]]:
+def broker_training(request: HttpRequest, pk: int, payload: TrainingIn) -> Status[BrokerProfile]:
     profile = selectors.broker_profile(user=request.user, pk=pk)
     services.training_add(actor=request.user, profile=profile, **payload.dict())
-    return Status(201, _broker_out(selectors.broker_profile(user=request.user, pk=pk)))
+    return Status(201, selectors.broker_profile(user=request.user, pk=pk))
 
 
 class CertificateIn(Schema):
@@ -494,10 +464,10 @@ class CertificateIn(Schema):
 @router.post("/brokers/{pk}/certificates", response={201: BrokerOut, **ERRORS}, auth=AUTH_REQUIRED,
              summary="Add a certificate (multipart form, with its file) to a broker profile")
 def broker_certificate(request: HttpRequest, pk: int, payload: Form[CertificateIn],
-                       file: NinjaFile[UploadedFile] | None = None) -> Status[dict[str, Any]]:
+                       file: NinjaFile[UploadedFile] | None = None) -> Status[BrokerProfile]:
     profile = selectors.broker_profile(user=request.user, pk=pk)
     services.certificate_add(actor=request.user, profile=profile, file=file, **payload.dict())
-    return Status(201, _broker_out(selectors.broker_profile(user=request.user, pk=pk)))
+    return Status(201, selectors.broker_profile(user=request.user, pk=pk))
 
 
 class LedgerOut(Schema):
