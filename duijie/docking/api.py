@@ -217,7 +217,7 @@ def case_proposals(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
     case = _case(request, pk)
     if not policies.can_assign_broker(request.user):
         raise PermissionDenied(_("Only operators assign brokers."))
-    return [{**vars(p), "level": p.level_label} for p in services.broker_proposals(case)]
+    return [{**vars(p), "level": p.level_label} for p in selectors.broker_proposals(case)]
 
 
 class TimelineOut(Schema):

@@ -1,5 +1,5 @@
 """Which broker to propose for a case: plain Python over plain values, so that tests can craft broker
-sets. ``services.broker_proposals`` gathers the values from the database.
+sets. ``selectors.broker_proposals`` gathers the values from the database.
 
 A broker scores for
 - fields: each of the case's technology fields they cover (the field itself, or its parent or a

@@ -18,10 +18,20 @@ from django.utils.translation import gettext_lazy as _
 from duijie.accounts import policies as account_policies
 from duijie.accounts.enums import BROKER_ROLES
 from duijie.core.errors import NotFound, PermissionDenied
-from duijie.docking import policies
+from duijie.docking import assignment, policies
 from duijie.docking.calendar import WorkCalendar, local_date, work_calendar
-from duijie.docking.enums import BOARD_STAGES, CaseStage, EntryKind, HistoryKind, TargetKind
+from duijie.docking.enums import (
+    BOARD_STAGES,
+    LEVEL_RANK,
+    OPEN_STAGES,
+    BrokerLevel,
+    CaseStage,
+    EntryKind,
+    HistoryKind,
+    TargetKind,
+)
 from duijie.docking.models import BrokerProfile, CaseEntry, CaseHistory, CooperationIntent, DockingRequest
+from duijie.taxonomy.models import Region, TechField
 
 CASE_RELATED = ("requester", "requester_organisation", "target_organisation", "achievement", "expert__user",
                 "demand", "challenge__demand", "broker", "cooperation_mode")
@@ -171,6 +181,57 @@ def meeting_for(*, user: Any, case: DockingRequest, entry_id: int) -> CaseEntry:
     if entry is None or not policies.can_see_entry(user, case, entry.kind):
         raise NotFound()
     return entry
+
+
+# --- Broker proposals ------------------------------------------------------------------------------
+
+def _with_ancestors(ids: set[int], parents: dict[int, int | None]) -> set[int]:
+    out = set(ids)
+    for node in ids:
+        seen = 0
+        parent = parents.get(node)
+        while parent is not None and seen < 10:
+            out.add(parent)
+            parent, seen = parents.get(parent), seen + 1
+    return out
+
+
+def case_needs(case: DockingRequest) -> tuple[set[int], set[int]]:
+    """(technology field ids, region ids of either side) of a case."""
+    demand = case.target_demand
+    target: Any = demand if demand is not None else case.target
+    fields = set(target.fields.values_list("pk", flat=True)) if target is not None else set()
+    regions: set[int] = set(demand.regions.values_list("pk", flat=True)) if demand is not None else set()
+    for organisation in (case.target_organisation, case.requester_organisation):
+        if organisation is not None and organisation.region_id:
+            regions.add(organisation.region_id)
+    return fields, regions
+
+
+def broker_proposals(case: DockingRequest, limit: int = 5) -> list[assignment.Proposal]:
+    """The brokers the platform proposes for a case, best first, each with its reason."""
+    fields, regions = case_needs(case)
+    region_parents: dict[int, int | None] = dict(Region.objects.values_list("pk", "parent_id"))
+    field_parents: dict[int, int | None] = dict(TechField.objects.values_list("pk", "parent_id"))
+    profiles = (BrokerProfile.objects.filter(accepts_cases=True, user__is_active=True,
+                                             user__platform_role__in=BROKER_ROLES)
+                .select_related("user").prefetch_related("fields", "regions"))
+    load = dict(DockingRequest.objects.filter(status__in=OPEN_STAGES, broker__isnull=False)
+                .values("broker").annotate(n=Count("pk")).values_list("broker", "n"))
+    candidates = []
+    for profile in profiles:
+        if not policies.can_run(profile.user, case):
+            continue
+        candidates.append(assignment.Candidate(
+            user_id=profile.user_id, name=profile.user.full_name or profile.user.email, level=profile.level,
+            level_rank=LEVEL_RANK.get(BrokerLevel(profile.level), 0), level_label=str(profile.get_level_display()),
+            fields={f.pk for f in profile.fields.all()}, field_labels={f.pk: str(f) for f in profile.fields.all()},
+            regions={r.pk for r in profile.regions.all()},
+            region_labels={r.pk: str(r) for r in profile.regions.all()}, open_cases=load.get(profile.user_id, 0)))
+    # A broker serving a province serves its cities: the case's regions count with every region above them.
+    needs = assignment.CaseNeeds(fields=fields, field_parents=field_parents,
+                                 regions=_with_ancestors(regions, region_parents))
+    return assignment.propose(needs, candidates, limit)
 
 
 # --- The board and the list ---------------------------------------------------------------------------

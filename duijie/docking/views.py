@@ -138,7 +138,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if policies.can_assign_broker(user):
         context["brokers"] = selectors.brokers_to_assign()
-        context["proposals"] = services.broker_proposals(case)
+        context["proposals"] = selectors.broker_proposals(case)
         context["assign_form"] = AssignForm()
     return render(request, "docking/case.html", context)
 

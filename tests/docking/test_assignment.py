@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from duijie.docking import services
+from duijie.docking import selectors, services
 from duijie.docking.assignment import Candidate, CaseNeeds, propose
 from duijie.docking.enums import BrokerLevel
 from tests.docking.helpers import Parties, broker
@@ -71,7 +71,7 @@ def test_proposals_from_the_database(in_english) -> None:  # type: ignore[no-unt
     broker(BrokerLevel.JUNIOR, fields=["ic-electronics"], regions=["CN-320000"], name="江苏经纪人")
     broker(BrokerLevel.INTERMEDIATE, fields=["new-energy"], name="新能源经纪人")
     case = parties.request()
-    proposals = services.broker_proposals(case)
+    proposals = selectors.broker_proposals(case)
     assert [p.name for p in proposals][:2] == ["物联网经纪人", "江苏经纪人"]
     assert parties.broker.full_name not in [p.name for p in proposals]
     assert "Jiangsu" in proposals[1].reason or "江苏" in proposals[1].reason
@@ -79,4 +79,4 @@ def test_proposals_from_the_database(in_english) -> None:  # type: ignore[no-unt
     for _ in range(5):
         other = Parties(AchievementFactory(fields=["ic-electronics.iot"]))
         services.case_assign_broker(actor=other.operator, case=other.request(), broker=expert)
-    assert next(p.name for p in services.broker_proposals(case)) == "江苏经纪人"
+    assert next(p.name for p in selectors.broker_proposals(case)) == "江苏经纪人"

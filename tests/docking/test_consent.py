@@ -132,7 +132,7 @@ def test_a_party_cannot_broker_its_own_case() -> None:
     own = broker(name="本方经纪人")
     case = services.docking_request_create(requester=own, achievement=parties.achievement,
                                            message="经纪人代表自己公司询问合作。")
-    assert "本方经纪人" not in [p.name for p in services.broker_proposals(case)]
+    assert "本方经纪人" not in [p.name for p in selectors.broker_proposals(case)]
     with pytest.raises(Exception) as refused:
         services.case_assign_broker(actor=parties.operator, case=case, broker=own)
     assert refused.value.code == "validation_error"
