@@ -98,5 +98,7 @@ def test_case_from_request_to_intent_signed_with_the_kanban_drag(open_browser) -
     english.goto("/docking/board/")
     assert english.page.locator(f"[data-testid=column-intent_signed] [data-testid=card-{case.pk}]").count() == 1
     english.screenshot("docking-board-en")
+    english.goto(f"/docking/cases/{case.pk}/")
+    english.screenshot("docking-case-en")
     for session in (enterprise, team, desk, runner, english):
         assert not session.page_errors and not session.console_errors(), (session.page_errors, session.console)
